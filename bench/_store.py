@@ -1,0 +1,82 @@
+"""The run store: every stage output lives in a folder keyed by a hash of its inputs and settings.
+A folder is complete when its manifest.json exists; it is built under a temporary name and
+renamed into place, so a killed run never leaves a folder that looks finished."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ._provenance import provenance
+
+MANIFEST = "manifest.json"
+
+
+class StoreError(RuntimeError):
+    """An output folder cannot be written without losing something that is not ours."""
+
+
+def stable_hash(material: object) -> str:
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def code_hash(*packages: str) -> str:
+    """sha256 of a package's source and data files, so a code change invalidates its outputs."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for package in packages:
+        for path in sorted((root / package).rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".json", ".yaml"}:
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def home() -> Path:
+    """Where stage outputs go by default: $DOMAINBENCH_HOME, else ./runs."""
+    return Path(os.environ.get("DOMAINBENCH_HOME", "runs"))
+
+
+def read_manifest(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_complete(folder: Path, key: str) -> bool:
+    manifest = read_manifest(folder)
+    return manifest is not None and manifest.get("key") == key
+
+
+@contextmanager
+def atomic_output(final: Path, stage: str, key: str, material: dict) -> Iterator[Path]:
+    """Yield a fresh temporary folder; on success write the manifest and swap it into `final`.
+    An existing `final` is replaced only if it is an earlier output of the same stage."""
+    final = Path(final)
+    if final.exists():
+        manifest = read_manifest(final)
+        if not final.is_dir() or (any(final.iterdir()) and (manifest or {}).get("stage") != stage):
+            raise StoreError(f"{final} exists and is not a {stage} output; choose another --out")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{final.name}.partial-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        manifest = {"stage": stage, "key": key, "inputs": material, **provenance()}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        if final.exists():
+            old = final.parent / f".{final.name}.old-{os.getpid()}"
+            final.rename(old)
+            tmp.rename(final)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,0 +1,43 @@
+"""The synth stage in the store: reuse a finished dataset with the same key, else build it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import synth
+
+from ._store import atomic_output, code_hash, home, is_complete, stable_hash
+
+
+@dataclass
+class StageOutput:
+    path: Path
+    key: str
+    reused: bool
+    result: synth.SynthResult | None = None
+
+
+def synth_material(domain: synth.Domain, settings: synth.SynthSettings) -> dict:
+    return {
+        "stage": "synth",
+        "domain": domain.name,
+        "domain_files": domain.files_hash,
+        "settings": settings.to_dict(),
+        "code": code_hash("synth"),
+    }
+
+
+def run_synth_stage(
+    domain_dir: Path, settings: synth.SynthSettings, out: Path | None = None, progress=None
+) -> StageOutput:
+    domain = synth.load_domain(domain_dir)
+    material = synth_material(domain, settings)
+    key = stable_hash(material)
+    folder = Path(out) if out else home() / domain.name / f"synth-{key[:12]}"
+    if is_complete(folder, key):
+        return StageOutput(folder, key, reused=True)
+    with atomic_output(folder, "synth", key, material) as tmp:
+        result = synth.synthesize(domain, settings, progress)
+        synth.save(result, tmp)
+    return StageOutput(folder, key, reused=False, result=result)

@@ -1,0 +1,32 @@
+"""The `bench` command line: one module per subcommand."""
+
+from __future__ import annotations
+
+import typer
+
+from synth import DomainError
+
+from .._store import StoreError
+from . import _data, _list, _new, _synth, _validate
+from ._common import EXIT_BAD_INPUT, err_console
+
+app = typer.Typer(
+    name="bench",
+    help="domainbench: synthetic domain data -> QLoRA -> judged base vs tuned comparison.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("list")(_list.list_domains)
+app.command("validate")(_validate.validate)
+app.command("synth")(_synth.synth_command)
+app.command("new")(_new.new_domain)
+app.add_typer(_data.app, name="data")
+
+
+def main() -> None:
+    try:
+        app()
+    except (DomainError, StoreError) as exc:
+        err_console.print(f"error: {exc}", soft_wrap=True, markup=False, style="red")
+        raise SystemExit(EXIT_BAD_INPUT) from None

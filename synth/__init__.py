@@ -1,0 +1,45 @@
+"""synth: a domain's data files -> a filtered, split, decontaminated DatasetDict and its data card.
+
+Public entry point: `build(domain_dir, settings, out_dir)`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ._coverage import coverage_table, read_real_queries
+from ._domain import Domain, Intent, Policy, load_domain
+from ._embeddings import embed, load_embedder, shipped_minilm
+from ._errors import DomainError
+from ._save import save
+from ._settings import FilterSettings, SynthSettings
+from ._synthesize import SPLITS, SynthResult, synthesize
+from ._variation import VariationRates
+
+__all__ = [
+    "build",
+    "Domain",
+    "DomainError",
+    "FilterSettings",
+    "Intent",
+    "Policy",
+    "SPLITS",
+    "SynthResult",
+    "SynthSettings",
+    "VariationRates",
+    "coverage_table",
+    "embed",
+    "load_domain",
+    "load_embedder",
+    "read_real_queries",
+    "save",
+    "shipped_minilm",
+    "synthesize",
+]
+
+
+def build(domain_dir: Path, settings: SynthSettings, out_dir: Path, progress=None) -> SynthResult:
+    """Load and validate the domain, synthesize its dataset, and write everything into out_dir."""
+    result = synthesize(load_domain(Path(domain_dir)), settings, progress)
+    save(result, Path(out_dir))
+    return result

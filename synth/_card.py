@@ -1,0 +1,188 @@
+"""The data card: a markdown page that says what is in the dataset and how it was made."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ._synthesize import SPLITS, SynthResult
+
+FIELDS = {
+    "id": "stable row id: domain-split-index",
+    "task": "`assistant` (intent response) or `grounded_qa` (question plus policy evidence)",
+    "category / intent": "what the customer wants, from the domain's intents/*.yaml",
+    "query": "the customer's message, after language variation",
+    "response": "the reference answer, rendered from a response template and the policy sheet",
+    "evidence": "policy passage shown with the question (grounded_qa only)",
+    "variations": "language-variation tags of the query",
+    "query_template / response_template": "which template made the row (intent#qN / intent#rN)",
+    "slot_values": "JSON of the slot values filled in",
+    "messages": "chat format: system / user / assistant",
+    "instruction / input / output": "Alpaca format",
+}
+
+
+def _md(df: pd.DataFrame, index: bool = True) -> str:
+    return df.to_markdown(index=index)
+
+
+def _counts(result: SynthResult, key: str) -> pd.DataFrame:
+    frames = {s: pd.Series([r[key] for r in result.splits[s]], dtype="object").value_counts() for s in SPLITS}
+    df = pd.DataFrame(frames).fillna(0).astype(int).sort_index()
+    df.index.name = key
+    return df
+
+
+def _variation_counts(result: SynthResult) -> pd.DataFrame:
+    frames = {
+        s: pd.Series([t for r in result.splits[s] for t in r["variations"]], dtype="object").value_counts()
+        for s in SPLITS
+    }
+    df = pd.DataFrame(frames).fillna(0).astype(int).sort_index()
+    for s in SPLITS:
+        df[f"{s} %"] = (100 * df[s] / max(1, len(result.splits[s]))).round(1)
+    df.index.name = "variation"
+    return df
+
+
+def _lengths(result: SynthResult, count) -> pd.DataFrame:
+    rows = []
+    for s in SPLITS:
+        for name in ("query", "response"):
+            n = pd.Series([count(r[name]) for r in result.splits[s]], dtype="float")
+            rows.append(
+                {
+                    "split": s,
+                    "field": name,
+                    "mean": round(n.mean(), 1),
+                    "median": n.median(),
+                    "p95": n.quantile(0.95),
+                    "min": n.min(),
+                    "max": n.max(),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _filters(result: SynthResult) -> pd.DataFrame:
+    rows = []
+    for pool, report in result.filters.items():
+        for f in report:
+            reasons = "; ".join(f"{k}: {v}" for k, v in sorted(f["reasons"].items())) or "-"
+            rows.append(
+                {
+                    "pool": pool,
+                    "filter": f["filter"],
+                    "rows in": f["in"],
+                    "dropped": f["dropped"],
+                    "why": reasons,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def data_card(result: SynthResult, count_tokens, file_hashes: dict[str, str]) -> str:
+    d, s = result.domain, result.settings
+    dec = result.decontamination
+    n_test_templates = sum(len(v["test"]) for v in result.held_out.queries.values())
+    n_templates = sum(len(i.queries) for i in d.intents)
+    split_table = pd.DataFrame(
+        [
+            {
+                "split": k,
+                "rows": len(v),
+                "intents": len({r["intent"] for r in v}),
+                "grounded_qa rows": sum(r["task"] == "grounded_qa" for r in v),
+            }
+            for k, v in result.splits.items()
+        ]
+    )
+    parts = [
+        f"# Data card: {d.title} (`{d.name}`)",
+        "",
+        d.description.strip(),
+        "",
+        "Synthetic customer-support data made by "
+        f"`bench synth {d.name} --seed {s.seed} --size {s.train_size}` "
+        f"from the data files in `benchmarks/{d.name}/` (sha256 `{d.files_hash[:16]}`). "
+        f"Every reference response is rendered from the policy sheet of {d.policy.bank}, a fictional bank; "
+        "`{{placeholders}}` mark where a real bank would insert customer data.",
+        "",
+        "## Splits",
+        _md(split_table, index=False),
+        "",
+        "## Held-out design",
+        f"Test queries come only from query templates and slot values that train and validation never use: "
+        f"{n_test_templates} of {n_templates} query templates "
+        f"({s.test_template_fraction:.0%} per intent, at least one) "
+        "and the same share of every slot's values "
+        f"are reserved for test (seeded by `--seed`). Validation shares train's templates but not its rows. "
+        "Responses follow the same policy sheet in every split by design: the test asks whether the model "
+        "maps unseen phrasings to the right policy answer.",
+        "",
+        "## Filters",
+        f"Lengths are counted in {result.token_unit}. Each filter runs on the candidate pool in order; "
+        "the pool is then cut to the per-intent quotas.",
+        "",
+        _md(_filters(result), index=False),
+        "",
+        "## Decontamination",
+        f"Every test query's {dec['ngram']}-grams checked against "
+        "all train and validation queries and responses "
+        f"(a query shorter than {dec['ngram']} words counts as overlapping when it equals a train query). "
+        f"Threshold: overlap fraction > {dec['threshold']} is contaminated.",
+        "",
+        _md(
+            pd.DataFrame(
+                [
+                    {
+                        "test items checked": dec["checked"],
+                        "with any overlap": dec["with_any_overlap"],
+                        "over threshold": dec["over_threshold"],
+                        "max overlap": dec["max_overlap"],
+                        "dropped before selection": dec["dropped_before_selection"],
+                    }
+                ]
+            ),
+            index=False,
+        ),
+        "",
+    ]
+    if dec["items"]:
+        parts += ["Items over the threshold:", "", _md(pd.DataFrame(dec["items"]), index=False), ""]
+    if result.shortfalls:
+        short = [
+            {"split": k, "intent": i, "rows missing": n}
+            for k, v in result.shortfalls.items()
+            for i, n in v.items()
+        ]
+        parts += [
+            "## Shortfalls",
+            "Intents whose templates could not fill their quota after filtering:",
+            "",
+            _md(pd.DataFrame(short), index=False),
+            "",
+        ]
+    parts += [
+        "## Categories",
+        _md(_counts(result, "category")),
+        "",
+        "## Language variation",
+        "Tags in the manner of Bitext: one form tag per query (`question`; `command`, opening with an "
+        "imperative; `statement`) or `keyword-only`, plus `polite`, `colloquial`, `abbreviations`, `typos`.",
+        "",
+        _md(_variation_counts(result)),
+        "",
+        f"## Lengths ({result.token_unit})",
+        _md(_lengths(result, count_tokens), index=False),
+        "",
+        "## Intents",
+        _md(_counts(result, "intent")),
+        "",
+        "## Fields",
+        _md(pd.DataFrame([{"field": k, "meaning": v} for k, v in FIELDS.items()]), index=False),
+        "",
+        "## Files",
+        _md(pd.DataFrame([{"file": k, "sha256": v} for k, v in sorted(file_hashes.items())]), index=False),
+        "",
+    ]
+    return "\n".join(parts)

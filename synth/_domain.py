@@ -1,0 +1,206 @@
+"""A domain benchmark as data: load, validate and hash the files under benchmarks/<domain>/."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._errors import DomainError
+from ._render import literal_text, references, render
+from ._schema import validate_schema
+from ._yaml import YamlDoc, load_yaml
+
+DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    facts: dict[str, str]
+    passage: str  # rendered with the section's own facts
+
+
+@dataclass(frozen=True)
+class Policy:
+    bank: str
+    sections: dict[str, Section]
+
+    @property
+    def facts(self) -> dict[str, str]:
+        """Every fact as 'section.fact' -> value."""
+        return {f"{sid}.{k}": v for sid, s in self.sections.items() for k, v in s.facts.items()}
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    category: str
+    description: str
+    queries: tuple[str, ...]
+    responses: tuple[str, ...]
+    slots: dict[str, tuple[str, ...]]  # every slot its templates use, with its values
+    evidence: str | None = None  # policy section shown with the question (grounded QA)
+    checks: dict = field(default_factory=dict)
+    source: str = ""  # file:line, for messages
+
+    @property
+    def task(self) -> str:
+        return "grounded_qa" if self.evidence else "assistant"
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    title: str
+    description: str
+    system_prompt: str
+    grounded_prompt: str
+    categories: dict[str, str]
+    abbreviations: dict[str, str]
+    policy: Policy
+    intents: tuple[Intent, ...]
+    root: Path
+    files_hash: str  # sha256 of every data file, so any edit changes downstream keys
+
+    def evidence_text(self, intent: Intent) -> str:
+        return self.policy.sections[intent.evidence].passage if intent.evidence else ""
+
+
+DEFAULT_GROUNDED_PROMPT = (
+    "Answer using this excerpt from the policy sheet.\n\n{evidence}\n\nQuestion: {question}"
+)
+
+
+def load_domain(root: Path) -> Domain:
+    """Load and fully validate a domain folder; raise DomainError naming file, line and field."""
+    root = Path(root)
+    if not (root / "domain.yaml").is_file():
+        raise DomainError(root / "domain.yaml", "not a domain folder (domain.yaml is missing)")
+    meta = load_yaml(root / "domain.yaml")
+    validate_schema(meta, "domain")
+    if meta.data["name"] != root.name:
+        raise meta.error(["name"], f"is '{meta.data['name']}' but the folder is '{root.name}'")
+    policy = _load_policy(load_yaml(root / "policy.yaml"))
+    global_slots = {}
+    if (root / "slots.yaml").is_file():
+        slots_doc = load_yaml(root / "slots.yaml")
+        validate_schema(slots_doc, "slots")
+        global_slots = slots_doc.data["slots"]
+    files = sorted((root / "intents").glob("*.yaml")) if (root / "intents").is_dir() else []
+    if not files:
+        raise DomainError(root / "intents", "no intent files (intents/*.yaml)")
+    intents: list[Intent] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        doc = load_yaml(path)
+        validate_schema(doc, "intents")
+        if doc.data["category"] not in meta.data["categories"]:
+            raise doc.error(
+                ["category"], f"'{doc.data['category']}' is not declared in domain.yaml categories"
+            )
+        for i, raw in enumerate(doc.data["intents"]):
+            intent = _build_intent(doc, i, raw, global_slots, policy)
+            if intent.name in seen:
+                raise doc.error(
+                    ["intents", i, "intent"], f"'{intent.name}' is already defined at {seen[intent.name]}"
+                )
+            seen[intent.name] = intent.source
+            intents.append(intent)
+    return Domain(
+        name=meta.data["name"],
+        title=meta.data["title"],
+        description=meta.data.get("description", ""),
+        system_prompt=meta.data["system_prompt"].strip(),
+        grounded_prompt=meta.data.get("grounded_prompt", DEFAULT_GROUNDED_PROMPT),
+        categories=dict(meta.data["categories"]),
+        abbreviations=dict(meta.data.get("language", {}).get("abbreviations", {})),
+        policy=policy,
+        intents=tuple(intents),
+        root=root,
+        files_hash=hash_files(root),
+    )
+
+
+def hash_files(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".yaml", ".yml"}):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _load_policy(doc: YamlDoc) -> Policy:
+    validate_schema(doc, "policy")
+    sections = {}
+    for sid, raw in doc.data["sections"].items():
+        slots, facts, placeholders = references(raw["passage"])
+        for name in slots:
+            if name not in raw["facts"]:
+                raise doc.error(
+                    ["sections", sid, "passage"], f"names {{{name}}}, which is not a fact of this section"
+                )
+        if facts or placeholders:
+            raise doc.error(["sections", sid, "passage"], "may only name facts of its own section, as {fact}")
+        sections[sid] = Section(
+            raw["title"], dict(raw["facts"]), render(raw["passage"], raw["facts"], {}).strip()
+        )
+    return Policy(bank=doc.data["bank"], sections=sections)
+
+
+def _build_intent(doc: YamlDoc, i: int, raw: dict, global_slots: dict, policy: Policy) -> Intent:
+    at = ["intents", i]
+    slot_pool = {**global_slots, **raw.get("slots", {})}
+    used: dict[str, tuple[str, ...]] = {}
+    query_slot_sets = []
+    for q, text in enumerate(raw["queries"]):
+        slots, facts, placeholders = references(text)
+        if facts or placeholders:
+            raise doc.error([*at, "queries", q], "a user query may only use {slot} references")
+        for name in slots:
+            values = slot_pool.get(name)
+            if not values:
+                raise doc.error(
+                    [*at, "queries", q], f"slot {{{name}}} has no values (define it in slots.yaml)"
+                )
+            if len(set(values)) < 2:
+                raise doc.error(
+                    [*at, "queries", q],
+                    f"slot {{{name}}} needs at least 2 values so train and test can differ",
+                )
+            used[name] = tuple(dict.fromkeys(values))
+        query_slot_sets.append(set(slots))
+    facts_all = policy.facts
+    for r, text in enumerate(raw["responses"]):
+        slots, facts, _ = references(text)
+        for ref in facts:
+            if ref not in facts_all:
+                raise doc.error([*at, "responses", r], f"{{policy.{ref}}} is not a fact in policy.yaml")
+        for name in slots:
+            missing = [q for q, s in enumerate(query_slot_sets) if name not in s]
+            if missing:
+                raise doc.error(
+                    [*at, "responses", r], f"slot {{{name}}} is not in every query (query {missing[0]})"
+                )
+            if any(DIGIT.search(v) for v in used[name]):
+                raise doc.error(
+                    [*at, "responses", r], f"slot {{{name}}} has numeric values; responses state no numbers"
+                )
+        if DIGIT.search(literal_text(text)):
+            raise doc.error(
+                [*at, "responses", r], "states a number outside the policy sheet; use a {policy.section.fact}"
+            )
+    evidence = raw.get("evidence")
+    if evidence is not None and evidence not in policy.sections:
+        raise doc.error([*at, "evidence"], f"'{evidence}' is not a section of policy.yaml")
+    return Intent(
+        name=raw["intent"],
+        category=doc.data["category"],
+        description=raw.get("description", ""),
+        queries=tuple(raw["queries"]),
+        responses=tuple(raw["responses"]),
+        slots=used,
+        evidence=evidence,
+        checks=dict(raw.get("checks", {})),
+        source=f"{doc.path}:{doc.line_of(at)}",
+    )

@@ -1,0 +1,59 @@
+"""Candidate examples: a query template filled with slot values and varied, paired with a
+response template filled from the same slots and the policy sheet."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from ._domain import Domain, Intent
+from ._render import references, render
+from ._split import HeldOut
+from ._variation import Language, VariationRates, vary
+
+
+def quotas(total: int, names: list[str]) -> dict[str, int]:
+    """Split `total` as evenly as possible over `names`, remainder to the first ones."""
+    base, extra = divmod(total, len(names))
+    return {name: base + (1 if i < extra else 0) for i, name in enumerate(names)}
+
+
+def candidates(
+    domain: Domain,
+    intent: Intent,
+    held: HeldOut,
+    side: str,
+    count: int,
+    seed: int,
+    lang: Language,
+    rates: VariationRates,
+) -> list[dict]:
+    """`count` candidate rows for one intent from the `side` ('train' or 'test') templates and values."""
+    rng = random.Random(f"{seed}:gen:{side}:{intent.name}")
+    template_ids = held.queries[intent.name][side]
+    slot_values = held.values[intent.name][side]
+    facts = domain.policy.facts
+    rows = []
+    for _ in range(count):
+        q = rng.choice(template_ids)
+        template = intent.queries[q]
+        slots = {name: rng.choice(slot_values[name]) for name in dict.fromkeys(references(template)[0])}
+        r = rng.randrange(len(intent.responses))
+        rendered = render(template, slots, facts)
+        query, tags = vary(rendered[:1].upper() + rendered[1:], rng, lang, rates)
+        rows.append(
+            {
+                "domain": domain.name,
+                "task": intent.task,
+                "category": intent.category,
+                "intent": intent.name,
+                "query": query,
+                "response": render(intent.responses[r], slots, facts).strip(),
+                "evidence": domain.evidence_text(intent),
+                "variations": tags,
+                "query_template": f"{intent.name}#q{q}",
+                "response_template": f"{intent.name}#r{r}",
+                "slot_values": json.dumps(slots, sort_keys=True),
+            }
+        )
+    return rows

@@ -1,0 +1,44 @@
+"""Write a SynthResult to a folder: dataset/, jsonl/, data_card.md and synth_report.json."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import datasets
+
+from ._card import data_card
+from ._export import to_dataset_dict, write_jsonl
+from ._synthesize import SynthResult
+from .filters import load_token_counter
+
+
+def save(result: SynthResult, out: Path) -> dict[str, str]:
+    """Write every output file into `out` (the caller makes it atomic); return sha256 per JSONL file."""
+    datasets.disable_progress_bars()
+    dd = to_dataset_dict(result.domain, result.splits)
+    dd.save_to_disk(str(out / "dataset"))
+    (out / "jsonl").mkdir()
+    hashes = {}
+    for split, ds in dd.items():
+        path = out / "jsonl" / f"{split}.jsonl"
+        write_jsonl(ds, path)
+        hashes[f"jsonl/{split}.jsonl"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    report = {
+        "domain": result.domain.name,
+        "domain_files_sha256": result.domain.files_hash,
+        "settings": result.settings.to_dict(),
+        "counts": {k: len(v) for k, v in result.splits.items()},
+        "filters": result.filters,
+        "decontamination": result.decontamination,
+        "held_out_templates": result.held_out.summary(),
+        "shortfalls": result.shortfalls,
+        "files": hashes,
+    }
+    (out / "synth_report.json").write_text(
+        json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    count, _ = load_token_counter(result.settings.filters.tokenizer)
+    (out / "data_card.md").write_text(data_card(result, count, hashes), encoding="utf-8")
+    return hashes

@@ -1,0 +1,49 @@
+"""Every knob of the synth stage, in one config object; its dict form keys the stage output."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from ._variation import VariationRates
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    min_query_tokens: int = 2
+    max_query_tokens: int = 64
+    min_response_tokens: int = 5
+    max_response_tokens: int = 320
+    min_ascii_ratio: float = 0.9  # seed system 2's English-only heuristic
+    near_duplicate_jaccard: float = 0.9  # MinHash estimate over character 5-grams of the query
+    minhash_permutations: int = 112  # 14 bands x 8 rows, as in datatrove
+    tokenizer: str | None = None  # a local Hugging Face tokenizer folder; whitespace words when None
+
+
+@dataclass(frozen=True)
+class SynthSettings:
+    seed: int = 0
+    train_size: int = 1000
+    validation_size: int = 100
+    test_size: int = 200
+    test_template_fraction: float = 0.25  # of each intent's query templates, and of each slot's values
+    oversample: float = 3.0  # candidates generated per kept row, before filtering
+    decontamination_ngram: int = 8
+    decontamination_threshold: float = (
+        0.0  # a test query sharing more than this fraction of n-grams is dropped
+    )
+    variation: VariationRates = field(default_factory=VariationRates)
+    filters: FilterSettings = field(default_factory=FilterSettings)
+
+    @classmethod
+    def sized(cls, train_size: int, seed: int = 0, **kw) -> SynthSettings:
+        """Validation and test sized at 10% and 20% of train, as in the default 1000/100/200."""
+        return cls(
+            seed=seed,
+            train_size=train_size,
+            validation_size=max(1, train_size // 10),
+            test_size=max(1, train_size // 5),
+            **kw,
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,46 @@
+"""Held-out design: each intent's query templates, and each slot's values, are split so that no
+test query shares a template or a slot value with train."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from ._domain import Domain
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    queries: dict[str, dict[str, tuple[int, ...]]]  # intent -> split side -> template indices
+    values: dict[str, dict[str, dict[str, tuple[str, ...]]]]  # intent -> side -> slot -> values
+
+    def summary(self) -> dict:
+        return {
+            intent: {side: len(ids) for side, ids in sides.items()}
+            for intent, sides in sorted(self.queries.items())
+        }
+
+
+def partition(items: list, fraction: float, rng: random.Random) -> tuple[list, list]:
+    """(train side, test side); the test side gets round(fraction * n), at least one, never all."""
+    shuffled = list(items)
+    rng.shuffle(shuffled)
+    k = min(max(1, round(fraction * len(shuffled))), len(shuffled) - 1)
+    return sorted(shuffled[k:], key=items.index), sorted(shuffled[:k], key=items.index)
+
+
+def hold_out(domain: Domain, seed: int, fraction: float) -> HeldOut:
+    queries, values = {}, {}
+    for intent in domain.intents:
+        train_q, test_q = partition(
+            list(range(len(intent.queries))), fraction, random.Random(f"{seed}:q:{intent.name}")
+        )
+        queries[intent.name] = {"train": tuple(train_q), "test": tuple(test_q)}
+        values[intent.name] = {"train": {}, "test": {}}
+        for slot, vals in intent.slots.items():
+            # Seeded by the slot and its values, so a shared slot splits the same way in every intent.
+            rng = random.Random(f"{seed}:v:{slot}:{'|'.join(vals)}")
+            train_v, test_v = partition(list(vals), fraction, rng)
+            values[intent.name]["train"][slot] = tuple(train_v)
+            values[intent.name]["test"][slot] = tuple(test_v)
+    return HeldOut(queries=queries, values=values)

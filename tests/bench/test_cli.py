@@ -1,0 +1,152 @@
+"""The real `bench` command in a subprocess: output files, determinism, reuse and exit codes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from tests.conftest import BANKING77, REPO, run_bench
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_synth_writes_dataset_card_and_is_byte_deterministic(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for out, seed in ((a, "0"), (b, "0"), (c, "1")):
+        res = run_bench("synth", "banking", "--seed", seed, "--size", "300", "--out", str(out), cwd=REPO)
+        assert res.returncode == 0, res.stderr
+    ha, hb, hc = tree_hashes(a), tree_hashes(b), tree_hashes(c)
+    assert ha == hb
+    assert ha["jsonl/train.jsonl"] != hc["jsonl/train.jsonl"]
+    for name in (
+        "dataset/dataset_dict.json",
+        "jsonl/test.jsonl",
+        "data_card.md",
+        "synth_report.json",
+        "manifest.json",
+    ):
+        assert name in ha
+    from datasets import load_from_disk
+
+    dd = load_from_disk(str(a / "dataset"))
+    assert {k: len(v) for k, v in dd.items()} == {"train": 300, "validation": 30, "test": 60}
+    row = dd["train"][0]
+    assert [m["role"] for m in row["messages"]] == ["system", "user", "assistant"]
+    assert row["instruction"] == row["query"] and row["output"] == row["response"]
+    card = (a / "data_card.md").read_text()
+    for heading in (
+        "## Splits",
+        "## Filters",
+        "## Decontamination",
+        "## Categories",
+        "## Language variation",
+        "## Lengths",
+        "## Intents",
+    ):
+        assert heading in card
+
+
+def test_synth_reuses_a_finished_output(tmp_path):
+    out = tmp_path / "ds"
+    assert run_bench("synth", "banking", "--size", "100", "--out", str(out), cwd=REPO).returncode == 0
+    before = (out / "manifest.json").stat().st_mtime_ns
+    res = run_bench("synth", "banking", "--size", "100", "--out", str(out), cwd=REPO)
+    assert res.returncode == 0 and "reused" in res.stdout
+    assert (out / "manifest.json").stat().st_mtime_ns == before
+
+
+def test_default_output_is_keyed_under_domainbench_home(tmp_path):
+    res = run_bench("synth", "banking", "--size", "50", cwd=REPO, env={"DOMAINBENCH_HOME": str(tmp_path)})
+    assert res.returncode == 0, res.stderr
+    [folder] = list((tmp_path / "banking").iterdir())
+    assert folder.name.startswith("synth-")
+    assert json.loads((folder / "manifest.json").read_text())["key"].startswith(folder.name[len("synth-") :])
+
+
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, small_domain):
+    path = small_domain / "intents" / "general.yaml"
+    path.write_text(path.read_text().replace("I called {when}", "I called {weekday}"))
+    out = tmp_path / "never"
+    res = run_bench("synth", "toy", "--out", str(out), cwd=tmp_path)
+    assert res.returncode == 2
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "general.yaml:9" in lines[0] and "{weekday}" in lines[0]
+    assert not out.exists() and not any(p.name.startswith(".") for p in tmp_path.iterdir())
+
+
+def test_unknown_domain_and_bad_options_exit_2(tmp_path):
+    res = run_bench("validate", "nope", cwd=REPO)
+    assert res.returncode == 2 and "unknown domain 'nope'" in res.stderr and "banking" in res.stderr
+    res = run_bench("synth", "banking", "--size", "0", cwd=REPO)
+    assert res.returncode == 2 and "--size" in res.stderr
+    res = run_bench("synth", "banking", "--seed", "abc", cwd=REPO)
+    assert res.returncode == 2
+
+
+def test_validate_and_list(small_domain):
+    res = run_bench("validate", "banking", cwd=REPO)
+    assert res.returncode == 0 and "valid" in res.stdout and "43 intents" in res.stdout
+    res = run_bench("list", cwd=small_domain.parent.parent)
+    assert res.returncode == 0 and "toy" in res.stdout
+    (small_domain / "policy.yaml").write_text("bank: [unclosed\n")
+    res = run_bench("validate", "toy", cwd=small_domain.parent.parent)
+    assert res.returncode == 2 and "policy.yaml" in res.stderr and "malformed YAML" in res.stderr
+
+
+def test_new_scaffolds_a_domain_that_validates_and_synthesizes(tmp_path):
+    res = run_bench("new", "insurance", "--root", str(tmp_path))
+    assert res.returncode == 0, res.stderr
+    res = run_bench("validate", str(tmp_path / "insurance"))
+    assert res.returncode == 0, res.stderr
+    res = run_bench("synth", str(tmp_path / "insurance"), "--size", "20", "--out", str(tmp_path / "ds"))
+    assert res.returncode == 0, res.stderr
+    res = run_bench("new", "insurance", "--root", str(tmp_path))
+    assert res.returncode == 2 and "already exists" in res.stderr
+    assert run_bench("new", "Bad Name", "--root", str(tmp_path)).returncode == 2
+
+
+def test_every_command_has_help():
+    for args in (
+        ["--help"],
+        ["list", "--help"],
+        ["validate", "--help"],
+        ["synth", "--help"],
+        ["new", "--help"],
+        ["data", "--help"],
+        ["data", "coverage", "--help"],
+    ):
+        res = run_bench(*args, cwd=REPO)
+        assert res.returncode == 0 and "Usage" in res.stdout, args
+
+
+def test_coverage_prints_a_figure_per_category(tmp_path):
+    out = tmp_path / "coverage.csv"
+    res = run_bench(
+        "data",
+        "coverage",
+        "banking",
+        "--real",
+        str(BANKING77),
+        "--sample-per-category",
+        "5",
+        "--size",
+        "200",
+        "--out",
+        str(out),
+        cwd=REPO,
+    )
+    assert res.returncode == 0, res.stderr
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert len(table) == 77 and table["median"].between(-1, 1).all()
+    assert "poorly covered" in res.stdout
+    res = run_bench("data", "coverage", "banking", "--real", str(tmp_path / "missing.csv"), cwd=REPO)
+    assert res.returncode == 2 and "missing.csv" in res.stderr

@@ -1,0 +1,56 @@
+"""The run store: keyed folders, atomic writes, never clobbering what is not ours."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench._store import StoreError, atomic_output, is_complete, stable_hash
+
+
+def test_stable_hash_depends_on_content_not_key_order():
+    assert stable_hash({"a": 1, "b": [1, 2]}) == stable_hash({"b": [1, 2], "a": 1})
+    assert stable_hash({"a": 1}) != stable_hash({"a": 2})
+
+
+def test_success_writes_manifest_and_renames(tmp_path):
+    final = tmp_path / "out"
+    with atomic_output(final, "synth", "k1", {"x": 1}) as tmp:
+        (tmp / "data.txt").write_text("hello")
+        assert not final.exists()
+    assert (final / "data.txt").read_text() == "hello"
+    manifest = json.loads((final / "manifest.json").read_text())
+    assert manifest["key"] == "k1" and manifest["stage"] == "synth"
+    assert "versions" in manifest and "hardware" in manifest and "git" in manifest
+    assert is_complete(final, "k1") and not is_complete(final, "k2")
+
+
+def test_failure_leaves_nothing_that_looks_finished(tmp_path):
+    final = tmp_path / "out"
+    with pytest.raises(RuntimeError):
+        with atomic_output(final, "synth", "k1", {}) as tmp:
+            (tmp / "half.txt").write_text("half")
+            raise RuntimeError("killed")
+    assert not final.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_keeps_the_previous_finished_output(tmp_path):
+    final = tmp_path / "out"
+    with atomic_output(final, "synth", "k1", {}) as tmp:
+        (tmp / "v.txt").write_text("1")
+    with pytest.raises(RuntimeError):
+        with atomic_output(final, "synth", "k2", {}) as tmp:
+            raise RuntimeError("killed")
+    assert (final / "v.txt").read_text() == "1" and is_complete(final, "k1")
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
+    final = tmp_path / "mine"
+    final.mkdir()
+    (final / "thesis.tex").write_text("precious")
+    with pytest.raises(StoreError, match="not a synth output"):
+        with atomic_output(final, "synth", "k", {}):
+            pass
+    assert (final / "thesis.tex").read_text() == "precious"

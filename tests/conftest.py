@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BANKING = REPO / "benchmarks" / "banking"
+SCAFFOLD = REPO / "bench" / "scaffold"
+BANKING77 = REPO.parent / "shared" / "data" / "banking77" / "train.csv"
+
+
+@pytest.fixture
+def small_domain(tmp_path: Path) -> Path:
+    """A copy of the scaffold as domain 'toy' in tmp_path/benchmarks, free to corrupt."""
+    target = tmp_path / "benchmarks" / "toy"
+    shutil.copytree(SCAFFOLD, target)
+    for path in target.rglob("*"):
+        if path.is_file():
+            path.write_text(path.read_text().replace("__DOMAIN__", "toy"))
+    return target
+
+
+@pytest.fixture
+def banking_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "benchmarks" / "banking"
+    shutil.copytree(BANKING, target)
+    return target
+
+
+def run_bench(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real CLI in a subprocess, as a user would."""
+    import os
+
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )

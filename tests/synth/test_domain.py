@@ -1,0 +1,134 @@
+"""Loading and validating a domain: good data loads, bad data names file, line and field."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from synth import DomainError, load_domain
+from tests.conftest import BANKING
+
+
+def test_banking_domain_has_required_coverage():
+    d = load_domain(BANKING)
+    assert len(d.intents) >= 24
+    names = {i.name for i in d.intents}
+    for needed in (
+        "lost_or_stolen_card",
+        "check_balance",
+        "international_transfer",
+        "unrecognised_charge",
+        "overdraft_fee",
+        "reset_password",
+        "phishing",
+        "request_pin_or_cvv",
+        "other_customer_data",
+    ):
+        assert needed in names
+    assert any(i.task == "grounded_qa" for i in d.intents)
+    refusing = [i.name for i in d.intents if i.checks.get("refuse")]
+    assert set(refusing) >= {"medical_or_legal_advice", "other_customer_data", "request_pin_or_cvv"}
+
+
+def test_every_number_in_a_banking_response_comes_from_the_policy_sheet():
+    from synth._render import literal_text
+
+    d = load_domain(BANKING)
+    policy_text = " ".join(d.policy.facts.values())
+    policy_numbers = set(re.findall(r"\d[\d,.]*", policy_text))
+    for intent in d.intents:
+        for response in intent.responses:
+            assert not re.search(r"\d", literal_text(response)), (intent.name, response)
+    assert "$25" in d.policy.facts["fees.overdraft_fee"] and "25" in policy_numbers
+
+
+def test_the_scaffold_validates(small_domain):
+    d = load_domain(small_domain)
+    assert d.name == "toy" and len(d.intents) == 2
+
+
+def _edit(path, old, new):
+    text = path.read_text()
+    assert old in text, f"fixture text not found: {old!r}"
+    path.write_text(text.replace(old, new))
+
+
+def _error(folder) -> DomainError:
+    with pytest.raises(DomainError) as info:
+        load_domain(folder)
+    return info.value
+
+
+def test_malformed_yaml_names_file_and_line(small_domain):
+    _edit(
+        small_domain / "intents" / "general.yaml",
+        '      - "How do I contact you?"',
+        '      - "How do I contact you?\n      : [',
+    )
+    err = _error(small_domain)
+    assert err.file.name == "general.yaml" and err.line is not None
+    assert "malformed YAML" in str(err)
+
+
+def test_slot_with_no_values_names_the_template(small_domain):
+    path = small_domain / "intents" / "general.yaml"
+    _edit(path, "I called {when}", "I called {weekday}")
+    expected_line = next(n for n, line in enumerate(path.read_text().splitlines(), 1) if "{weekday}" in line)
+    err = _error(small_domain)
+    assert err.file.name == "general.yaml"
+    assert err.line == expected_line and err.field == "intents[0].queries[3]"
+    assert "slot {weekday} has no values" in str(err)
+
+
+def test_empty_intent_is_rejected(small_domain):
+    path = small_domain / "intents" / "general.yaml"
+    text = path.read_text()
+    start, end = text.index("    queries:"), text.index("    responses:")
+    path.write_text(text[:start] + "    queries: []\n" + text[end:])
+    err = _error(small_domain)
+    assert err.field == "intents[0].queries" and "needs at least 2" in str(err)
+
+
+def test_missing_required_field(small_domain):
+    _edit(small_domain / "domain.yaml", "system_prompt: >", "system_promt: >")
+    err = _error(small_domain)
+    assert err.file.name == "domain.yaml" and "system_prompt" in str(err)
+
+
+def test_response_with_an_invented_number_is_rejected(small_domain):
+    _edit(
+        small_domain / "intents" / "general.yaml",
+        "You can call us on {policy.contact.phone}",
+        "You can call us on 555 1234",
+    )
+    err = _error(small_domain)
+    assert err.field == "intents[0].responses[0]" and "number outside the policy sheet" in str(err)
+
+
+def test_unknown_policy_fact_is_rejected(small_domain):
+    _edit(small_domain / "intents" / "general.yaml", "{policy.contact.hours}", "{policy.contact.opening}")
+    assert "{policy.contact.opening} is not a fact" in str(_error(small_domain))
+
+
+def test_undeclared_category_is_rejected(small_domain):
+    _edit(small_domain / "intents" / "general.yaml", "category: GENERAL", "category: BILLING")
+    err = _error(small_domain)
+    assert err.line == 1 and "not declared" in str(err)
+
+
+def test_slot_with_one_value_cannot_be_held_out(small_domain):
+    _edit(small_domain / "slots.yaml", "when: [yesterday, this morning, last week]", "when: [yesterday]")
+    assert "at least 2 values" in str(_error(small_domain))
+
+
+def test_duplicate_intent_names_are_rejected(small_domain):
+    _edit(
+        small_domain / "intents" / "out_of_scope.yaml", "intent: unrelated_request", "intent: contact_hours"
+    )
+    assert "already defined" in str(_error(small_domain))
+
+
+def test_response_slot_missing_from_a_query_is_rejected(small_domain):
+    _edit(small_domain / "intents" / "general.yaml", "You can call us on", "About {topic}: call us on")
+    assert "slot {topic} is not in every query" in str(_error(small_domain))

@@ -1,0 +1,86 @@
+"""The synth stage's computation: sizes, determinism, the held-out split and decontamination."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from synth import SynthSettings, load_domain, synthesize
+from synth._decontaminate import words
+from tests.conftest import BANKING
+
+
+@pytest.fixture(scope="module")
+def banking():
+    return load_domain(BANKING)
+
+
+@pytest.fixture(scope="module")
+def default_result(banking):
+    return synthesize(banking, SynthSettings())
+
+
+def test_default_sizes_and_every_intent_present(default_result, banking):
+    sizes = {k: len(v) for k, v in default_result.splits.items()}
+    assert sizes == {"train": 1000, "validation": 100, "test": 200}
+    for rows in default_result.splits.values():
+        assert {r["intent"] for r in rows} == {i.name for i in banking.intents}
+    assert default_result.shortfalls == {}
+
+
+def test_rows_carry_intent_category_and_variation_tags(default_result):
+    for row in default_result.splits["train"]:
+        assert row["intent"] and row["category"] and row["variations"]
+    tags = {t for r in default_result.splits["train"] for t in r["variations"]}
+    assert tags >= {"polite", "colloquial", "typos", "abbreviations", "question", "command", "keyword-only"}
+
+
+def test_test_templates_and_slot_values_never_appear_in_train(default_result):
+    train = default_result.splits["train"] + default_result.splits["validation"]
+    test = default_result.splits["test"]
+    assert not {r["query_template"] for r in train} & {r["query_template"] for r in test}
+    train_values = {(k, v) for r in train for k, v in json.loads(r["slot_values"]).items()}
+    test_values = {(k, v) for r in test for k, v in json.loads(r["slot_values"]).items()}
+    assert test_values and not train_values & test_values
+
+
+def test_no_test_query_is_contaminated(default_result):
+    dec = default_result.decontamination
+    assert dec["checked"] == 200 and dec["over_threshold"] == 0 and dec["items"] == []
+    train_queries = {words(r["query"]) for r in default_result.splits["train"]}
+    assert not any(words(r["query"]) in train_queries for r in default_result.splits["test"])
+
+
+def test_same_seed_same_rows_other_seed_other_rows(banking):
+    a = synthesize(banking, SynthSettings.sized(200, seed=3))
+    b = synthesize(banking, SynthSettings.sized(200, seed=3))
+    c = synthesize(banking, SynthSettings.sized(200, seed=4))
+    assert a.splits == b.splits
+    assert a.splits["train"] != c.splits["train"]
+
+
+def test_size_is_configurable(banking):
+    r = synthesize(banking, SynthSettings.sized(86, seed=0))
+    assert {k: len(v) for k, v in r.splits.items()} == {"train": 86, "validation": 8, "test": 17}
+
+
+def test_grounded_rows_carry_the_policy_passage_as_evidence(default_result, banking):
+    grounded = [r for r in default_result.splits["test"] if r["task"] == "grounded_qa"]
+    assert grounded
+    passages = {s.passage for s in banking.policy.sections.values()}
+    for r in grounded:
+        assert r["evidence"] in passages
+
+
+def test_decontamination_drops_a_planted_leak(banking):
+    """A test row copied from train must be caught by the overlap check."""
+    from synth._decontaminate import decontaminate, overlap_report
+
+    r = synthesize(banking, SynthSettings.sized(200, seed=0))
+    long_train = next(x for x in r.splits["train"] if len(words(x["query"])) >= 8)
+    leaked = dict(r.splits["test"][0], query=long_train["query"])
+    report = overlap_report(r.splits["train"], [leaked, r.splits["test"][1]], n=8)
+    assert report["over_threshold"] == 1 and report["items"][0]["overlap"] == 1.0
+    kept, dropped = decontaminate(r.splits["train"], [leaked, r.splits["test"][1]], 8, 0.0)
+    assert dropped == 1 and kept == [r.splits["test"][1]]
