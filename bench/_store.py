@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,20 @@ def code_hash(*packages: str) -> str:
     return digest.hexdigest()
 
 
+def rank() -> int:
+    """This process's rank under torchrun or accelerate launch (0 when run alone)."""
+    return int(os.environ.get("RANK", "0"))
+
+
+def wait_until_complete(folder: Path, key: str, timeout: float = 1800) -> None:
+    """Ranks other than 0 wait for rank 0 to finish a stage folder instead of writing it too."""
+    deadline = time.monotonic() + timeout
+    while not is_complete(folder, key):
+        if time.monotonic() > deadline:
+            raise StoreError(f"rank {rank()}: {folder} was not completed by rank 0 within {timeout:.0f} s")
+        time.sleep(1)
+
+
 def home() -> Path:
     """Where stage outputs go by default: $DOMAINBENCH_HOME, else ./runs."""
     return Path(os.environ.get("DOMAINBENCH_HOME", "runs"))
@@ -54,18 +69,21 @@ def is_complete(folder: Path, key: str) -> bool:
 
 
 @contextmanager
-def atomic_output(final: Path, stage: str, key: str, material: dict) -> Iterator[Path]:
-    """Yield a fresh temporary folder; on success write the manifest and swap it into `final`.
-    An existing `final` is replaced only if it is an earlier output of the same stage."""
+def atomic_output(final: Path, stage: str, key: str, material: dict, resumable: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder; on success write the manifest and swap it into `final`.
+    An existing `final` is replaced only if it is an earlier output of the same stage.
+    `resumable`: the folder has a stable name and survives a failure that left checkpoints in it,
+    so the same command can continue the work; it never looks finished (no manifest)."""
     final = Path(final)
     if final.exists():
         manifest = read_manifest(final)
         if not final.is_dir() or (any(final.iterdir()) and (manifest or {}).get("stage") != stage):
             raise StoreError(f"{final} exists and is not a {stage} output; choose another --out")
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f".{final.name}.partial-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    tmp = final.parent / (f".{final.name}.partial" if resumable else f".{final.name}.partial-{os.getpid()}")
+    if not resumable:
+        shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(exist_ok=resumable)
     try:
         yield tmp
         manifest = {"stage": stage, "key": key, "inputs": material, **provenance()}
@@ -78,5 +96,6 @@ def atomic_output(final: Path, stage: str, key: str, material: dict) -> Iterator
         else:
             tmp.rename(final)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not (resumable and (tmp / "checkpoints").is_dir()):
+            shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import synth
 
-from ._store import atomic_output, code_hash, home, is_complete, stable_hash
+from ._store import atomic_output, code_hash, home, is_complete, rank, stable_hash, wait_until_complete
 
 
 @dataclass
@@ -36,6 +36,9 @@ def run_synth_stage(
     key = stable_hash(material)
     folder = Path(out) if out else home() / domain.name / f"synth-{key[:12]}"
     if is_complete(folder, key):
+        return StageOutput(folder, key, reused=True)
+    if rank() > 0:
+        wait_until_complete(folder, key)
         return StageOutput(folder, key, reused=True)
     with atomic_output(folder, "synth", key, material) as tmp:
         result = synth.synthesize(domain, settings, progress)

@@ -12,9 +12,11 @@ from ._domain import Domain, Intent, Policy, load_domain
 from ._embeddings import embed, load_embedder, shipped_minilm
 from ._errors import DomainError
 from ._save import save
+from ._schema import validate_schema
 from ._settings import FilterSettings, SynthSettings
 from ._synthesize import SPLITS, SynthResult, synthesize
 from ._variation import VariationRates
+from ._yaml import YamlDoc, load_yaml
 
 __all__ = [
     "build",
@@ -27,6 +29,9 @@ __all__ = [
     "SynthResult",
     "SynthSettings",
     "VariationRates",
+    "YamlDoc",
+    "load_yaml",
+    "validate_schema",
     "coverage_table",
     "embed",
     "load_domain",

@@ -14,9 +14,10 @@ SCHEMA_DIR = Path(__file__).parent / "schemas"
 
 
 @cache
-def _validator(name: str) -> jsonschema.Draft202012Validator:
-    schema = json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+def _validator(schema: str | Path) -> jsonschema.Draft202012Validator:
+    """A schema name in synth/schemas/, or a path to any JSON schema file."""
+    path = schema if isinstance(schema, Path) else SCHEMA_DIR / f"{schema}.json"
+    return jsonschema.Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
@@ -24,10 +25,14 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return f"needs at least {error.validator_value} item(s), has {len(error.instance)}"
     if error.validator == "required":
         return error.message.replace("is a required property", "is required")
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown key(s)")
+    if error.validator == "exclusiveMinimum":
+        return f"must be greater than {error.validator_value}, got {error.instance}"
     return error.message
 
 
-def validate_schema(doc: YamlDoc, schema: str) -> None:
+def validate_schema(doc: YamlDoc, schema: str | Path) -> None:
     """Raise DomainError for the schema violation that comes first in the file."""
     if doc.data is None:
         raise doc.error([], "file is empty")

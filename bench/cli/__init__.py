@@ -5,9 +5,10 @@ from __future__ import annotations
 import typer
 
 from synth import DomainError
+from train import TrainError
 
 from .._store import StoreError
-from . import _data, _list, _new, _synth, _validate
+from . import _data, _list, _new, _synth, _train, _validate
 from ._common import EXIT_BAD_INPUT, err_console
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.command("list")(_list.list_domains)
 app.command("validate")(_validate.validate)
 app.command("synth")(_synth.synth_command)
+app.command("train")(_train.train_command)
 app.command("new")(_new.new_domain)
 app.add_typer(_data.app, name="data")
 
@@ -27,6 +29,6 @@ app.add_typer(_data.app, name="data")
 def main() -> None:
     try:
         app()
-    except (DomainError, StoreError) as exc:
+    except (DomainError, StoreError, TrainError) as exc:
         err_console.print(f"error: {exc}", soft_wrap=True, markup=False, style="red")
         raise SystemExit(EXIT_BAD_INPUT) from None

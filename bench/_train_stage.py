@@ -1,0 +1,47 @@
+"""The train stage in the store: keyed by the dataset, recipe, model hash and code; a killed
+run resumes from its checkpoints, a finished one is reused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import train
+
+from ._store import atomic_output, code_hash, home, is_complete, rank, stable_hash
+from ._synth_stage import StageOutput
+
+
+def recipe_path(domain_dir: Path, recipe: str) -> Path:
+    """A recipe name in benchmarks/DOMAIN/recipes/, or a path to a recipe file."""
+    as_path = Path(recipe)
+    if as_path.suffix in (".yaml", ".yml") and as_path.is_file():
+        return as_path
+    path = Path(domain_dir) / "recipes" / f"{recipe}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in (Path(domain_dir) / "recipes").glob("*.yaml"))
+        raise train.TrainError(f"unknown recipe '{recipe}' (in {path.parent}: {', '.join(known) or 'none'})")
+    return path
+
+
+def train_material(dataset_key: str, recipe: train.Recipe, model_sha: str, merge: bool) -> dict:
+    settings = {k: v for k, v in recipe.to_dict().items() if k not in ("description", "overrides")}
+    return {"stage": "train", "data": dataset_key, "recipe": settings, "model_sha256": model_sha,
+            "merge": merge, "code": code_hash("train")}
+
+
+def run_train_stage(domain: str, dataset: StageOutput, recipe: train.Recipe, merge: bool = False,
+                    out: Path | None = None, progress: bool = True) -> StageOutput:
+    source = train.resolve_model(recipe.base_model)
+    material = train_material(dataset.key, recipe, source.sha256, merge)
+    key = stable_hash(material)
+    folder = Path(out) if out else home() / domain / f"train-{key[:12]}"
+    if is_complete(folder, key):
+        return StageOutput(folder, key, reused=True)
+    if rank() > 0:  # every rank trains; rank 0 alone writes and finalizes the stage folder
+        work = folder.parent / f".{folder.name}.partial"
+        work.mkdir(parents=True, exist_ok=True)
+        train.run(dataset.path, recipe, work, merge=False, progress=False)
+        return StageOutput(folder, key, reused=False, result=None)
+    with atomic_output(folder, "train", key, material, resumable=True) as work:
+        metrics = train.run(dataset.path, recipe, work, merge=merge, progress=progress)
+    return StageOutput(folder, key, reused=False, result=metrics)

@@ -1,0 +1,111 @@
+"""The training step end to end on tiny models: adapter, log, records, resume, merge, seq2seq."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+import synth
+from tests.conftest import BANKING, REPO
+from tests.train.conftest import make_tiny_llama
+from train import Recipe, TrainError, run
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("ds")
+    synth.build(BANKING, synth.SynthSettings.sized(40, seed=0), out)
+    return out
+
+
+def tiny_recipe(model: Path, **kw) -> Recipe:
+    base = dict(base_model=str(model), sequence_len=1024, micro_batch_size=4, eval_batch_size=8, max_steps=6,
+                eval_steps=3, logging_steps=1, learning_rate=5e-3, lora_r=4, max_eval_samples=8)
+    return Recipe(**{**base, **kw})
+
+
+def test_qlora_run_writes_a_standard_adapter_that_lowers_validation_loss(dataset, tiny_llama, tmp_path):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    out = tmp_path / "run"
+    m = run(dataset, tiny_recipe(tiny_llama, layer_selection={"method": "snr", "fraction": 0.5}), out,
+            merge=True, progress=False)
+    assert m["tuned_eval_loss"] < m["base_eval_loss"]
+    assert m["steps"] == 6 and len(m["lora_layers"]) == 2 and 0 < m["padding_fraction"] < 1
+    for name in ("adapter/adapter_config.json", "adapter/adapter_model.safetensors", "train_log.jsonl",
+                 "loss_curve.png", "metrics.json", "layer_scores.json", "merged/model.safetensors"):
+        assert (out / name).is_file(), name
+    assert not (out / "checkpoints").exists()
+    log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+    steps = [r for r in log if "loss" in r]
+    assert len(steps) == 6 and all({"learning_rate", "grad_norm", "tokens", "tokens_per_s"} <= r.keys() for r in steps)
+    # The adapter loads the standard way, and merged weights give the same logits as base + adapter.
+    base = AutoModelForCausalLM.from_pretrained(tiny_llama)
+    tuned = PeftModel.from_pretrained(base, out / "adapter").eval()
+    merged = AutoModelForCausalLM.from_pretrained(out / "merged").eval()
+    ids = torch.randint(5, 90, (1, 16))
+    with torch.no_grad():
+        assert torch.allclose(tuned(ids).logits, merged(ids).logits, atol=1e-4)
+        with tuned.disable_adapter():
+            assert not torch.allclose(tuned(ids).logits, merged(ids).logits, atol=1e-4)
+
+
+def test_seq2seq_t5_trains_through_the_same_step(dataset, tiny_t5, tmp_path):
+    m = run(dataset, tiny_recipe(tiny_t5, adapter="lora", load_in_4bit=False, lora_target_modules=["q", "v"],
+                                 prompt_format="instruction"), tmp_path / "t5", progress=False)
+    assert m["model"]["model_type"] == "seq2seq" and m["lora_targets"] == ["q", "v"]
+    assert m["tuned_eval_loss"] < m["base_eval_loss"]
+    config = json.loads((tmp_path / "t5" / "adapter" / "adapter_config.json").read_text())
+    assert config["task_type"] == "SEQ_2_SEQ_LM"
+
+
+def test_bad_inputs(dataset, tiny_llama, tmp_path):
+    with pytest.raises(TrainError, match="no dataset"):
+        run(tmp_path / "nothing", tiny_recipe(tiny_llama), tmp_path / "a", progress=False)
+    with pytest.raises(TrainError, match="unknown model spec 'no-such-model'"):
+        run(dataset, tiny_recipe(tiny_llama, base_model="no-such-model"), tmp_path / "b", progress=False)
+    with pytest.raises(TrainError, match="'wq' is not a linear module"):
+        run(dataset, tiny_recipe(tiny_llama, lora_target_modules=["wq"]), tmp_path / "c", progress=False)
+    with pytest.raises(TrainError, match="not available here"):
+        run(dataset, tiny_recipe(tiny_llama, base_model="no-org/no-model"), tmp_path / "d", progress=False)
+
+
+def test_killed_training_resumes_and_a_finished_one_is_reused(tmp_path):
+    """SIGKILL the real CLI mid-run, rerun the same command: it continues from the checkpoint."""
+    model = make_tiny_llama(tmp_path / "slow-llama", layers=6)  # a little slower, so the kill lands mid-run
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"base_model: {model}\nadapter: lora\nload_in_4bit: false\nsequence_len: 1024\n"
+                      "micro_batch_size: 4\nmax_steps: 40\neval_steps: 2\nmax_eval_samples: 4\nlora_r: 4\n")
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home")}
+    cmd = [sys.executable, "-m", "bench", "train", "banking", "--recipe", str(recipe), "--size", "40"]
+    import os
+
+    proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        if list((tmp_path / "home" / "banking").glob(".train-*.partial/checkpoints/checkpoint-*")):
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "training finished before it could be killed: " + proc.stdout.read()[-2000:]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    [partial] = list((tmp_path / "home" / "banking").glob(".train-*.partial"))
+    assert not list((tmp_path / "home" / "banking").glob("train-*")), "a killed run must not look finished"
+    res = subprocess.run(cmd, cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    [final] = list((tmp_path / "home" / "banking").glob("train-*"))
+    metrics = json.loads((final / "metrics.json").read_text())
+    assert metrics["resumed_from"] and metrics["steps"] == 40
+    log = (final / "train_log.jsonl").read_text()
+    assert '"event": "resume"' in log and not partial.exists()
+    again = subprocess.run(cmd, cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "reused" in again.stdout

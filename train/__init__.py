@@ -1,0 +1,26 @@
+"""train: a synthetic dataset -> a standard PEFT (LoRA / QLoRA) adapter, its log and records.
+
+Public entry point: `run(dataset_dir, recipe, out_dir)`.
+"""
+
+from __future__ import annotations
+
+from ._errors import TrainError
+from ._prompt import FORMATS, build_completion, build_prompt
+from ._recipe import Recipe, load_recipe
+from ._run import run
+from ._sources import ModelSource, cache_dir, registry, resolve_model
+
+__all__ = [
+    "FORMATS",
+    "ModelSource",
+    "Recipe",
+    "TrainError",
+    "build_completion",
+    "build_prompt",
+    "cache_dir",
+    "load_recipe",
+    "registry",
+    "resolve_model",
+    "run",
+]

@@ -1,0 +1,45 @@
+"""Layer selection by signal-to-noise ratio (seed system 1, as in Spectrum): for each weight
+matrix, singular values above the Marchenko-Pastur edge of a random matrix of the same shape
+and scale are signal, the rest noise; a layer's score is the mean SNR of its matrices."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+
+LAYER = re.compile(r"\.(?:layers|block|h)\.(\d+)\.")
+
+
+def matrix_snr(weight: torch.Tensor) -> float:
+    w = weight.float()
+    m, n = w.shape
+    singular = torch.linalg.svdvals(w)
+    edge = w.std().item() * (math.sqrt(m) + math.sqrt(n))  # largest singular value of pure noise
+    signal, noise = singular[singular > edge].sum().item(), singular[singular <= edge].sum().item()
+    return signal / noise if noise > 0 else float("inf")
+
+
+def snr_scores(folder: Path) -> dict[int, float]:
+    """Mean SNR of each layer's 2-D weight matrices, read straight from the safetensors files."""
+    per_layer: dict[int, list[float]] = {}
+    for path in sorted(Path(folder).glob("*.safetensors")):
+        with safe_open(str(path), framework="pt") as fh:
+            for name in fh.keys():
+                match = LAYER.search(name)
+                if not match or not name.endswith(".weight"):
+                    continue
+                tensor = fh.get_tensor(name)
+                if tensor.ndim == 2 and min(tensor.shape) > 1:
+                    per_layer.setdefault(int(match.group(1)), []).append(matrix_snr(tensor))
+    return {layer: sum(v) / len(v) for layer, v in sorted(per_layer.items())}
+
+
+def select_layers(scores: dict[int, float], fraction: float) -> list[int]:
+    """The top `fraction` of layers by score (at least one), in layer order; ties keep lower layers."""
+    k = max(1, round(fraction * len(scores)))
+    ranked = sorted(scores, key=lambda layer: (-scores[layer], layer))
+    return sorted(ranked[:k])

@@ -1,0 +1,191 @@
+"""The training step, top to bottom: data -> tokens -> model -> Trainer -> adapter and records.
+Everything is written into `out`; checkpoints there let a killed run resume."""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import time
+from pathlib import Path
+
+import torch
+
+from ._collate import PadCollator
+from ._errors import TrainError
+from ._layers import select_layers, snr_scores
+from ._log import JsonlLogCallback, read_log
+from ._merge import merge_adapter
+from ._model import device, load_tokenizer, prepare
+from ._plot import plot_loss
+from ._recipe import Recipe
+from ._sources import resolve_model
+from ._tokenize import has_target, tokenize_row
+
+
+def load_splits(dataset_dir: Path):
+    from datasets import load_from_disk
+
+    folder = Path(dataset_dir) / "dataset"
+    if not (folder / "dataset_dict.json").is_file():
+        raise TrainError(f"no dataset at {folder} (run `bench synth` first, or pass its --out folder)")
+    dd = load_from_disk(str(folder))
+    for split in ("train", "validation"):
+        if split not in dd or len(dd[split]) == 0:
+            raise TrainError(f"dataset {folder} has no {split} rows")
+    return dd
+
+
+def optimizer_for_device(name: str) -> tuple[str, str | None]:
+    """Paged and 8-bit optimizers are CUDA features; on a CPU the recipe's choice is replaced, and said so."""
+    if device() == "cpu" and ("paged" in name or "8bit" in name):
+        return "adamw_torch", f"optimizer {name} needs CUDA; adamw_torch used on CPU"
+    return name, None
+
+
+
+def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progress: bool = True) -> dict:
+    """Train a LoRA/QLoRA adapter for `recipe` on the dataset; resume from checkpoints in `out`."""
+    from transformers import Trainer, TrainingArguments
+    from transformers.trainer_utils import get_last_checkpoint
+
+    start = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    dd = load_splits(dataset_dir)
+    source = resolve_model(recipe.base_model)
+    fmt = source.prompt_format if recipe.prompt_format == "auto" else recipe.prompt_format
+    seq2seq = source.model_type == "seq2seq"
+    notes = []
+
+    layers, scores = recipe.lora_layers_to_transform, None
+    if recipe.layer_selection:
+        scores = snr_scores(source.path)
+        layers = select_layers(scores, recipe.layer_selection.get("fraction", 0.5))
+        (out / "layer_scores.json").write_text(json.dumps({"scores": scores, "selected": layers}, indent=2) + "\n")
+
+    tok = load_tokenizer(source)
+    torch.manual_seed(recipe.seed)
+
+    def tokenized(split: str, cap: int | None):
+        ds = dd[split]
+        if cap:
+            ds = ds.shuffle(seed=recipe.seed).select(range(min(cap, len(ds))))
+        ds = ds.map(lambda row: tokenize_row(row, tok, fmt, recipe.sequence_len, recipe.train_on_inputs, seq2seq),
+                    remove_columns=ds.column_names, desc=f"tokenising {split}")
+        kept = ds.filter(has_target)
+        if len(kept) < len(ds):
+            notes.append(f"{len(ds) - len(kept)} {split} rows dropped: prompt longer than sequence_len")
+        return kept
+
+    train_ds = tokenized("train", recipe.max_train_samples)
+    eval_ds = tokenized("validation", recipe.max_eval_samples)
+    if len(train_ds) == 0:
+        raise TrainError("no training rows left after tokenising (is sequence_len too short?)")
+
+    model, targets = prepare(source, recipe, layers)
+    optim, note = optimizer_for_device(recipe.optimizer)
+    if note:
+        notes.append(note)
+    counts = {"tokens": 0, "slots": 0}
+
+    class CountingTrainer(Trainer):
+        def training_step(self, model, inputs, num_items_in_batch=None):
+            mask = inputs["attention_mask"]
+            counts["tokens"] += int(mask.sum())
+            counts["slots"] += mask.numel()
+            return super().training_step(model, inputs, num_items_in_batch)
+
+    args = TrainingArguments(
+        output_dir=str(out / "checkpoints"),
+        per_device_train_batch_size=recipe.micro_batch_size,
+        per_device_eval_batch_size=recipe.eval_batch_size,
+        gradient_accumulation_steps=recipe.gradient_accumulation_steps,
+        num_train_epochs=recipe.num_epochs,
+        max_steps=recipe.max_steps or -1,
+        learning_rate=recipe.learning_rate,
+        lr_scheduler_type=recipe.lr_scheduler,
+        warmup_steps=recipe.warmup_ratio,  # a float under 1 is a ratio of the total steps
+        weight_decay=recipe.weight_decay,
+        max_grad_norm=recipe.max_grad_norm,
+        optim=optim,
+        eval_strategy="steps",
+        eval_steps=recipe.eval_steps,
+        save_strategy="steps",
+        save_steps=recipe.eval_steps,
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model="eval_loss",
+        greater_is_better=False,
+        logging_steps=recipe.logging_steps,
+        train_sampling_strategy="group_by_length" if recipe.group_by_length else "random",
+        length_column_name="length",
+        remove_unused_columns=False,
+        prediction_loss_only=True,  # otherwise evaluation keeps every batch's logits (vocab x tokens) in memory
+        report_to=[],
+        seed=recipe.seed,
+        data_seed=recipe.seed,
+        use_cpu=device() == "cpu",
+        disable_tqdm=not progress,
+        dataloader_num_workers=0,
+    )
+    log_path = out / "train_log.jsonl"
+    trainer = CountingTrainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=eval_ds,
+        data_collator=PadCollator(tok.pad_token_id),
+        callbacks=[JsonlLogCallback(log_path, counts)],
+    )
+    base_file = out / "base_eval.json"
+    if base_file.is_file():
+        base_eval = json.loads(base_file.read_text())["eval_loss"]
+    else:
+        # LoRA's B matrices start at zero, so before step one the model is exactly the base model.
+        base_eval = trainer.evaluate()["eval_loss"]
+        if trainer.is_world_process_zero():
+            base_file.write_text(json.dumps({"eval_loss": base_eval}) + "\n")
+    resume = get_last_checkpoint(str(out / "checkpoints")) if (out / "checkpoints").is_dir() else None
+    train_start = time.perf_counter()
+    trainer.train(resume_from_checkpoint=resume)
+    train_seconds = time.perf_counter() - train_start
+    tuned_eval = trainer.state.best_metric  # validation loss of the best checkpoint, loaded at the end
+    if not trainer.is_world_process_zero():
+        return {}
+
+    adapter_dir = out / "adapter"
+    trainer.model.save_pretrained(adapter_dir, safe_serialization=True)
+    tok.save_pretrained(adapter_dir)
+    log = read_log(log_path)
+    plot_loss(log, base_eval, out / "loss_curve.png", f"{source.spec} / recipe {recipe.name}")
+    shutil.rmtree(out / "checkpoints", ignore_errors=True)
+    if merge:
+        merge_adapter(source, adapter_dir, out / "merged")
+
+    state = trainer.state
+    metrics = {
+        "base_eval_loss": base_eval,
+        "tuned_eval_loss": tuned_eval,
+        "best_step": int(state.best_global_step or state.global_step),
+        "steps": state.global_step,
+        "resumed_from": resume,
+        "train_rows": len(train_ds),
+        "eval_rows": len(eval_ds),
+        "train_tokens_this_process": counts["tokens"],
+        "effective_tokens_per_s": round(counts["tokens"] / train_seconds, 1) if train_seconds else None,
+        "padding_fraction": round(1 - counts["tokens"] / counts["slots"], 4) if counts["slots"] else None,
+        "train_seconds": round(train_seconds, 1),
+        "wall_seconds": round(time.perf_counter() - start, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "model": source.record(),
+        "prompt_format": fmt,
+        "lora_targets": targets,
+        "lora_layers": layers,
+        "trainable_parameters": sum(p.numel() for p in trainer.model.parameters() if p.requires_grad),
+        "device": device(),
+        "compute_dtype": str(trainer.model.base_model.model.config.dtype),
+        "notes": notes,
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str) + "\n")
+    return metrics
