@@ -8,7 +8,6 @@ from __future__ import annotations
 from ._errors import TrainError
 from ._prompt import FORMATS, build_completion, build_prompt
 from ._recipe import Recipe, load_recipe
-from ._run import run
 from ._sources import ModelSource, cache_dir, registry, resolve_model
 
 __all__ = [
@@ -24,3 +23,12 @@ __all__ = [
     "resolve_model",
     "run",
 ]
+
+
+def __getattr__(name: str):
+    # The training step imports the Trainer, peft and bitsandbytes; load them only when used.
+    if name == "run":
+        from ._run import run
+
+        return run
+    raise AttributeError(f"module 'train' has no attribute {name!r}")

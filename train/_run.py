@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from ._checkpoints import last_complete_checkpoint
 from ._collate import PadCollator
 from ._errors import TrainError
 from ._layers import select_layers, snr_scores
@@ -47,7 +48,6 @@ def optimizer_for_device(name: str) -> tuple[str, str | None]:
 def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progress: bool = True) -> dict:
     """Train a LoRA/QLoRA adapter for `recipe` on the dataset; resume from checkpoints in `out`."""
     from transformers import Trainer, TrainingArguments
-    from transformers.trainer_utils import get_last_checkpoint
 
     start = time.perf_counter()
     out = Path(out)
@@ -146,7 +146,7 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         base_eval = trainer.evaluate()["eval_loss"]
         if trainer.is_world_process_zero():
             base_file.write_text(json.dumps({"eval_loss": base_eval}) + "\n")
-    resume = get_last_checkpoint(str(out / "checkpoints")) if (out / "checkpoints").is_dir() else None
+    resume = last_complete_checkpoint(out / "checkpoints")
     train_start = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume)
     train_seconds = time.perf_counter() - train_start

@@ -88,11 +88,14 @@ def test_killed_training_resumes_and_a_finished_one_is_reused(tmp_path):
     cmd = [sys.executable, "-m", "bench", "train", "banking", "--recipe", str(recipe), "--size", "40"]
     import os
 
+    from train._checkpoints import is_complete
+
     proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **env}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
-        if list((tmp_path / "home" / "banking").glob(".train-*.partial/checkpoints/checkpoint-*")):
+        done = (tmp_path / "home" / "banking").glob(".train-*.partial/checkpoints/checkpoint-*")
+        if any(is_complete(folder) for folder in done):
             break
         time.sleep(0.05)
     assert proc.poll() is None, "training finished before it could be killed: " + proc.stdout.read()[-2000:]
@@ -109,3 +112,18 @@ def test_killed_training_resumes_and_a_finished_one_is_reused(tmp_path):
     assert '"event": "resume"' in log and not partial.exists()
     again = subprocess.run(cmd, cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and "reused" in again.stdout
+
+
+def test_a_half_written_checkpoint_is_skipped(tmp_path):
+    from train._checkpoints import last_complete_checkpoint
+
+    root = tmp_path / "checkpoints"
+    for step, state in ((2, '{"global_step": 2}'), (4, '{"global_st'), (6, None)):
+        folder = root / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        (folder / "adapter_model.safetensors").write_bytes(b"x")
+        if state is not None:
+            (folder / "trainer_state.json").write_text(state)
+    assert last_complete_checkpoint(root) == str(root / "checkpoint-2")
+    assert sorted(p.name for p in root.iterdir()) == ["checkpoint-2"]
+    assert last_complete_checkpoint(tmp_path / "none") is None
