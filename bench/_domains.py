@@ -23,9 +23,7 @@ def domain_names(root: Path | None = None) -> list[str]:
     root = root or benchmarks_root()
     if not root.is_dir():
         return []
-    return sorted(
-        p.name for p in root.iterdir() if (p / "domain.yaml").is_file() and not p.name.startswith((".", "_"))
-    )
+    return sorted(p.name for p in root.iterdir() if (p / "domain.yaml").is_file() and not p.name.startswith((".", "_")))
 
 
 def domain_dir(name: str) -> Path:

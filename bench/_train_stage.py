@@ -25,12 +25,24 @@ def recipe_path(domain_dir: Path, recipe: str) -> Path:
 
 def train_material(dataset_key: str, recipe: train.Recipe, model_sha: str, merge: bool) -> dict:
     settings = {k: v for k, v in recipe.to_dict().items() if k not in ("description", "overrides")}
-    return {"stage": "train", "data": dataset_key, "recipe": settings, "model_sha256": model_sha,
-            "merge": merge, "code": code_hash("train")}
+    return {
+        "stage": "train",
+        "data": dataset_key,
+        "recipe": settings,
+        "model_sha256": model_sha,
+        "merge": merge,
+        "code": code_hash("train"),
+    }
 
 
-def run_train_stage(domain: str, dataset: StageOutput, recipe: train.Recipe, merge: bool = False,
-                    out: Path | None = None, progress: bool = True) -> StageOutput:
+def run_train_stage(
+    domain: str,
+    dataset: StageOutput,
+    recipe: train.Recipe,
+    merge: bool = False,
+    out: Path | None = None,
+    progress: bool = True,
+) -> StageOutput:
     source = train.resolve_model(recipe.base_model)
     material = train_material(dataset.key, recipe, source.sha256, merge)
     key = stable_hash(material)

@@ -76,11 +76,15 @@ def main() -> None:
     ):
         seconds, tokens, slots = measure(model, batches, collate)
         results[name] = tokens / seconds
-        print(f"{name:22s} {args.steps} steps x {recipe.micro_batch_size} rows: {tokens} real tokens in {slots} "
-              f"slots (padding {1 - tokens / slots:.1%}), {seconds:.1f} s, {tokens / seconds:.1f} effective tokens/s")
+        print(
+            f"{name:22s} {args.steps} steps x {recipe.micro_batch_size} rows: {tokens} real tokens in {slots} "
+            f"slots (padding {1 - tokens / slots:.1%}), {seconds:.1f} s, {tokens / seconds:.1f} effective tokens/s"
+        )
     ratio = results["length-grouped"] / results["padded to max length"]
-    print(f"ratio: length-grouped / padded-to-max = {ratio:.2f}x  (model {source.spec}, recipe {recipe.name}, "
-          f"sequence_len {recipe.sequence_len}, {torch.get_num_threads()} threads)")
+    print(
+        f"ratio: length-grouped / padded-to-max = {ratio:.2f}x  (model {source.spec}, recipe {recipe.name}, "
+        f"sequence_len {recipe.sequence_len}, {torch.get_num_threads()} threads)"
+    )
 
 
 if __name__ == "__main__":

@@ -151,9 +151,7 @@ def data_card(result: SynthResult, count_tokens, file_hashes: dict[str, str]) ->
         parts += ["Items over the threshold:", "", _md(pd.DataFrame(dec["items"]), index=False), ""]
     if result.shortfalls:
         short = [
-            {"split": k, "intent": i, "rows missing": n}
-            for k, v in result.shortfalls.items()
-            for i, n in v.items()
+            {"split": k, "intent": i, "rows missing": n} for k, v in result.shortfalls.items() for i, n in v.items()
         ]
         parts += [
             "## Shortfalls",

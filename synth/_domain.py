@@ -68,9 +68,7 @@ class Domain:
         return self.policy.sections[intent.evidence].passage if intent.evidence else ""
 
 
-DEFAULT_GROUNDED_PROMPT = (
-    "Answer using this excerpt from the policy sheet.\n\n{evidence}\n\nQuestion: {question}"
-)
+DEFAULT_GROUNDED_PROMPT = "Answer using this excerpt from the policy sheet.\n\n{evidence}\n\nQuestion: {question}"
 
 
 def load_domain(root: Path) -> Domain:
@@ -97,15 +95,11 @@ def load_domain(root: Path) -> Domain:
         doc = load_yaml(path)
         validate_schema(doc, "intents")
         if doc.data["category"] not in meta.data["categories"]:
-            raise doc.error(
-                ["category"], f"'{doc.data['category']}' is not declared in domain.yaml categories"
-            )
+            raise doc.error(["category"], f"'{doc.data['category']}' is not declared in domain.yaml categories")
         for i, raw in enumerate(doc.data["intents"]):
             intent = _build_intent(doc, i, raw, global_slots, policy)
             if intent.name in seen:
-                raise doc.error(
-                    ["intents", i, "intent"], f"'{intent.name}' is already defined at {seen[intent.name]}"
-                )
+                raise doc.error(["intents", i, "intent"], f"'{intent.name}' is already defined at {seen[intent.name]}")
             seen[intent.name] = intent.source
             intents.append(intent)
     return Domain(
@@ -137,14 +131,10 @@ def _load_policy(doc: YamlDoc) -> Policy:
         slots, facts, placeholders = references(raw["passage"])
         for name in slots:
             if name not in raw["facts"]:
-                raise doc.error(
-                    ["sections", sid, "passage"], f"names {{{name}}}, which is not a fact of this section"
-                )
+                raise doc.error(["sections", sid, "passage"], f"names {{{name}}}, which is not a fact of this section")
         if facts or placeholders:
             raise doc.error(["sections", sid, "passage"], "may only name facts of its own section, as {fact}")
-        sections[sid] = Section(
-            raw["title"], dict(raw["facts"]), render(raw["passage"], raw["facts"], {}).strip()
-        )
+        sections[sid] = Section(raw["title"], dict(raw["facts"]), render(raw["passage"], raw["facts"], {}).strip())
     return Policy(bank=doc.data["bank"], sections=sections)
 
 
@@ -160,9 +150,7 @@ def _build_intent(doc: YamlDoc, i: int, raw: dict, global_slots: dict, policy: P
         for name in slots:
             values = slot_pool.get(name)
             if not values:
-                raise doc.error(
-                    [*at, "queries", q], f"slot {{{name}}} has no values (define it in slots.yaml)"
-                )
+                raise doc.error([*at, "queries", q], f"slot {{{name}}} has no values (define it in slots.yaml)")
             if len(set(values)) < 2:
                 raise doc.error(
                     [*at, "queries", q],
@@ -179,9 +167,7 @@ def _build_intent(doc: YamlDoc, i: int, raw: dict, global_slots: dict, policy: P
         for name in slots:
             missing = [q for q, s in enumerate(query_slot_sets) if name not in s]
             if missing:
-                raise doc.error(
-                    [*at, "responses", r], f"slot {{{name}}} is not in every query (query {missing[0]})"
-                )
+                raise doc.error([*at, "responses", r], f"slot {{{name}}} is not in every query (query {missing[0]})")
             if any(DIGIT.search(v) for v in used[name]):
                 raise doc.error(
                     [*at, "responses", r], f"slot {{{name}}} has numeric values; responses state no numbers"

@@ -8,9 +8,7 @@ from pathlib import Path
 class DomainError(ValueError):
     """A domain's data files are missing, malformed or inconsistent."""
 
-    def __init__(
-        self, file: Path | str | None, message: str, line: int | None = None, field: str | None = None
-    ):
+    def __init__(self, file: Path | str | None, message: str, line: int | None = None, field: str | None = None):
         self.file = Path(file) if file is not None else None
         self.line = line
         self.field = field

@@ -36,9 +36,7 @@ def save(result: SynthResult, out: Path) -> dict[str, str]:
         "shortfalls": result.shortfalls,
         "files": hashes,
     }
-    (out / "synth_report.json").write_text(
-        json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    (out / "synth_report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     count, _ = load_token_counter(result.settings.filters.tokenizer)
     (out / "data_card.md").write_text(data_card(result, count, hashes), encoding="utf-8")
     return hashes

@@ -28,9 +28,7 @@ class SynthSettings:
     test_template_fraction: float = 0.25  # of each intent's query templates, and of each slot's values
     oversample: float = 3.0  # candidates generated per kept row, before filtering
     decontamination_ngram: int = 8
-    decontamination_threshold: float = (
-        0.0  # a test query sharing more than this fraction of n-grams is dropped
-    )
+    decontamination_threshold: float = 0.0  # a test query sharing more than this fraction of n-grams is dropped
     variation: VariationRates = field(default_factory=VariationRates)
     filters: FilterSettings = field(default_factory=FilterSettings)
 

@@ -16,8 +16,7 @@ class HeldOut:
 
     def summary(self) -> dict:
         return {
-            intent: {side: len(ids) for side, ids in sides.items()}
-            for intent, sides in sorted(self.queries.items())
+            intent: {side: len(ids) for side, ids in sides.items()} for intent, sides in sorted(self.queries.items())
         }
 
 

@@ -29,9 +29,7 @@ class SynthResult:
     token_unit: str
 
 
-def synthesize(
-    domain: Domain, settings: SynthSettings, progress: Callable[[str], None] | None = None
-) -> SynthResult:
+def synthesize(domain: Domain, settings: SynthSettings, progress: Callable[[str], None] | None = None) -> SynthResult:
     """Build train / validation / test rows for `domain`; the same settings give the same rows."""
     progress = progress or (lambda step: None)
     lang = load_language(domain.abbreviations)
@@ -88,9 +86,7 @@ def synthesize(
         for i, row in enumerate(rows):
             row["id"] = f"{domain.name}-{split}-{i:05d}"
             row["split"] = split
-    final = overlap_report(
-        train + validation, test, settings.decontamination_ngram, settings.decontamination_threshold
-    )
+    final = overlap_report(train + validation, test, settings.decontamination_ngram, settings.decontamination_threshold)
     final.pop("overlaps")
     final["dropped_before_selection"] = dropped
     return SynthResult(

@@ -23,9 +23,7 @@ def last_complete_checkpoint(root: Path) -> str | None:
     """The newest complete checkpoint under `root`; half-written newer ones are deleted."""
     if not root.is_dir():
         return None
-    found = sorted(
-        (int(m.group(1)), p) for p in root.iterdir() if p.is_dir() and (m := CHECKPOINT.match(p.name))
-    )
+    found = sorted((int(m.group(1)), p) for p in root.iterdir() if p.is_dir() and (m := CHECKPOINT.match(p.name)))
     for _, folder in reversed(found):
         if is_complete(folder):
             return str(folder)

@@ -28,8 +28,10 @@ def build_prompt(row: dict, tokenizer, fmt: str) -> str:
         return f"{system}\n\nUser: {user}\nAssistant:"
     if fmt == "alpaca":
         if row.get("input"):
-            return (ALPACA_HEADER.format(ctx=", paired with an input that provides further context")
-                    + f"\n\n### Instruction:\n{row['instruction']}\n\n### Input:\n{row['input']}\n\n### Response:\n")
+            return (
+                ALPACA_HEADER.format(ctx=", paired with an input that provides further context")
+                + f"\n\n### Instruction:\n{row['instruction']}\n\n### Input:\n{row['input']}\n\n### Response:\n"
+            )
         return ALPACA_HEADER.format(ctx="") + f"\n\n### Instruction:\n{row['instruction']}\n\n### Response:\n"
     if fmt == "instruction":  # seed system 3's "Instruction: <query> Response:"
         return f"Instruction: {user} Response:"

@@ -44,7 +44,6 @@ def optimizer_for_device(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-
 def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progress: bool = True) -> dict:
     """Train a LoRA/QLoRA adapter for `recipe` on the dataset; resume from checkpoints in `out`."""
     from transformers import Trainer, TrainingArguments
@@ -71,8 +70,11 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         ds = dd[split]
         if cap:
             ds = ds.shuffle(seed=recipe.seed).select(range(min(cap, len(ds))))
-        ds = ds.map(lambda row: tokenize_row(row, tok, fmt, recipe.sequence_len, recipe.train_on_inputs, seq2seq),
-                    remove_columns=ds.column_names, desc=f"tokenising {split}")
+        ds = ds.map(
+            lambda row: tokenize_row(row, tok, fmt, recipe.sequence_len, recipe.train_on_inputs, seq2seq),
+            remove_columns=ds.column_names,
+            desc=f"tokenising {split}",
+        )
         kept = ds.filter(has_target)
         if len(kept) < len(ds):
             notes.append(f"{len(ds) - len(kept)} {split} rows dropped: prompt longer than sequence_len")
@@ -121,7 +123,8 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         train_sampling_strategy="group_by_length" if recipe.group_by_length else "random",
         length_column_name="length",
         remove_unused_columns=False,
-        prediction_loss_only=True,  # otherwise evaluation keeps every batch's logits (vocab x tokens) in memory
+        # Otherwise evaluation keeps every batch's logits (vocab x tokens) in memory.
+        prediction_loss_only=True,
         report_to=[],
         seed=recipe.seed,
         data_seed=recipe.seed,
@@ -184,6 +187,7 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         "lora_layers": layers,
         "trainable_parameters": sum(p.numel() for p in trainer.model.parameters() if p.requires_grad),
         "device": device(),
+        "world_size": trainer.args.world_size,
         "compute_dtype": str(trainer.model.base_model.model.config.dtype),
         "notes": notes,
     }

@@ -51,8 +51,9 @@ def resolve_model(spec: str) -> ModelSource:
         return _builtin(spec, registry()[spec])
     folder = Path(spec).expanduser()
     if (folder / "config.json").is_file():
-        return ModelSource(spec, folder, f"local:{folder}", sha256_tree(folder), _default_format(folder),
-                           _model_type(folder))
+        return ModelSource(
+            spec, folder, f"local:{folder}", sha256_tree(folder), _default_format(folder), _model_type(folder)
+        )
     if folder.exists():
         raise TrainError(f"model folder {folder} has no config.json")
     if "/" in spec and not spec.startswith((".", "/")):
@@ -67,12 +68,18 @@ def _hub(repo_id: str) -> ModelSource:
 
     offline = os.environ.get("HF_HUB_OFFLINE") == "1"
     try:
-        folder = Path(snapshot_download(repo_id, local_files_only=offline,
-                                        allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja"]))
+        folder = Path(
+            snapshot_download(
+                repo_id,
+                local_files_only=offline,
+                allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja"],
+            )
+        )
     except (LocalEntryNotFoundError, HfHubHTTPError, OSError, ValueError) as exc:
         raise TrainError(f"hub model '{repo_id}' is not available here (offline or not cached): {exc}") from None
-    return ModelSource(repo_id, folder, f"hub:{repo_id}", sha256_tree(folder), _default_format(folder),
-                       _model_type(folder))
+    return ModelSource(
+        repo_id, folder, f"hub:{repo_id}", sha256_tree(folder), _default_format(folder), _model_type(folder)
+    )
 
 
 def _builtin(spec: str, entry: dict) -> ModelSource:

@@ -26,9 +26,7 @@ def coverage(
     threshold: float = typer.Option(
         0.6, help="A category whose median nearest similarity is below this is poorly covered."
     ),
-    sample_per_category: int = typer.Option(
-        0, help="Use at most this many real queries per category (0: all)."
-    ),
+    sample_per_category: int = typer.Option(0, help="Use at most this many real queries per category (0: all)."),
     out: Path | None = typer.Option(None, help="Also write the table to this .csv or .md file."),
 ) -> None:
     """How close real customer queries come to the synthetic ones, per real category.
@@ -65,8 +63,7 @@ def coverage(
 
         table = synth.coverage_table(real_df, rows, embed_texts, threshold)
     show = Table(
-        title=f"Coverage of {real.name} ({len(real_df)} real queries) "
-        f"by {len(rows)} synthetic {d.name} queries"
+        title=f"Coverage of {real.name} ({len(real_df)} real queries) by {len(rows)} synthetic {d.name} queries"
     )
     for col in (
         "real category",
@@ -78,9 +75,7 @@ def coverage(
         "nearest synthetic intent",
         "",
     ):
-        show.add_column(
-            col, justify="left" if col in ("real category", "nearest synthetic intent", "") else "right"
-        )
+        show.add_column(col, justify="left" if col in ("real category", "nearest synthetic intent", "") else "right")
     for rec in table.itertuples(index=False):
         show.add_row(
             rec.category,
@@ -101,7 +96,5 @@ def coverage(
     )
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(
-            table.to_markdown(index=False) + "\n" if out.suffix == ".md" else table.to_csv(index=False)
-        )
+        out.write_text(table.to_markdown(index=False) + "\n" if out.suffix == ".md" else table.to_csv(index=False))
         console.print(f"wrote {out}")

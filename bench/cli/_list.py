@@ -24,9 +24,7 @@ def list_domains() -> None:
     for name in domain_names(root):
         try:
             d = load_domain(root / name)
-            table.add_row(
-                name, d.title, str(len(d.intents)), str(len({i.category for i in d.intents})), "valid"
-            )
+            table.add_row(name, d.title, str(len(d.intents)), str(len({i.category for i in d.intents})), "valid")
         except DomainError as exc:
             table.add_row(name, "", "", "", f"[red]invalid: {exc}[/]")
     console.print(table)

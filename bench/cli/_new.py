@@ -40,14 +40,10 @@ def new_domain(
         shutil.copytree(SCAFFOLD, tmp, ignore=shutil.ignore_patterns("__pycache__"))
         for path in tmp.rglob("*"):
             if path.is_file():
-                path.write_text(
-                    path.read_text(encoding="utf-8").replace("__DOMAIN__", domain), encoding="utf-8"
-                )
+                path.write_text(path.read_text(encoding="utf-8").replace("__DOMAIN__", domain), encoding="utf-8")
         tmp.rename(target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     d = load_domain(target)
-    console.print(
-        f"created {target} ({len(d.intents)} example intents); next: edit it, then `bench validate {domain}`"
-    )
+    console.print(f"created {target} ({len(d.intents)} example intents); next: edit it, then `bench validate {domain}`")

@@ -51,9 +51,7 @@ def synth_command(
         )
     seconds = time.perf_counter() - start
     if output.reused:
-        console.print(
-            f"[green]reused[/] finished dataset {output.path} (key {output.key[:12]}) in {seconds:.1f} s"
-        )
+        console.print(f"[green]reused[/] finished dataset {output.path} (key {output.key[:12]}) in {seconds:.1f} s")
         return
     result = output.result
     table = Table(title=f"{result.domain.name}: synthetic dataset (seed {seed})")

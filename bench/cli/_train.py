@@ -18,8 +18,11 @@ from ._common import console, fail, interactive
 def train_command(
     domain: str = typer.Argument(..., help="Domain name under benchmarks/, or a path to a domain folder."),
     recipe: str = typer.Option("default", help="Recipe name in benchmarks/DOMAIN/recipes/, or a recipe file."),
-    model: str | None = typer.Option(None, help="Override the recipe's base_model: a built-in spec "
-                                     "(smollm2-135m, gemma3-270m), a local Hugging Face folder or a hub id."),
+    model: str | None = typer.Option(
+        None,
+        help="Override the recipe's base_model: a built-in spec "
+        "(smollm2-135m, gemma3-270m), a local Hugging Face folder or a hub id.",
+    ),
     seed: int = typer.Option(0, help="Seed of the synthetic dataset."),
     size: int = typer.Option(1000, help="Train rows of the synthetic dataset."),
     max_steps: int | None = typer.Option(None, help="Override the recipe's max_steps."),

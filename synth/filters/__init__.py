@@ -50,7 +50,5 @@ def run_filters(rows: list[dict], filters: list[Filter]) -> tuple[list[dict], li
     for f in filters:
         before = len(rows)
         rows, reasons = f.apply(rows)
-        report.append(
-            {"filter": f.name, "in": before, "dropped": before - len(rows), "reasons": dict(reasons)}
-        )
+        report.append({"filter": f.name, "in": before, "dropped": before - len(rows), "reasons": dict(reasons)})
     return rows, report

@@ -123,9 +123,7 @@ def test_slot_with_one_value_cannot_be_held_out(small_domain):
 
 
 def test_duplicate_intent_names_are_rejected(small_domain):
-    _edit(
-        small_domain / "intents" / "out_of_scope.yaml", "intent: unrelated_request", "intent: contact_hours"
-    )
+    _edit(small_domain / "intents" / "out_of_scope.yaml", "intent: unrelated_request", "intent: contact_hours")
     assert "already defined" in str(_error(small_domain))
 
 

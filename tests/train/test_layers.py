@@ -22,7 +22,8 @@ def test_scores_per_layer_and_selection(tmp_path):
         strength = [0.0, 5.0, 0.5, 3.0][layer]
         for name in ("q_proj", "v_proj"):
             w = torch.randn(32, 32, generator=g) + strength * torch.randn(32, 1, generator=g) @ torch.randn(
-                1, 32, generator=g)
+                1, 32, generator=g
+            )
             tensors[f"model.layers.{layer}.self_attn.{name}.weight"] = w
     tensors["model.embed_tokens.weight"] = torch.randn(100, 32, generator=g)
     save_file(tensors, tmp_path / "model.safetensors")

@@ -22,8 +22,11 @@ def test_qlora_gradients_match_a_float_model_with_the_dequantized_weights(tiny_l
     source = resolve_model(str(tiny_llama))
     recipe = Recipe(base_model=str(tiny_llama), lora_r=4, lora_dropout=0.0)
     qmodel, _ = prepare(source, recipe, layers=None)
-    fmodel, _ = prepare(source, Recipe(base_model=str(tiny_llama), adapter="lora", load_in_4bit=False,
-                                       lora_r=4, lora_dropout=0.0), layers=None)
+    fmodel, _ = prepare(
+        source,
+        Recipe(base_model=str(tiny_llama), adapter="lora", load_in_4bit=False, lora_r=4, lora_dropout=0.0),
+        layers=None,
+    )
     # Same weights: copy the de-quantized 4-bit weights and the LoRA init into the float model.
     fmods = dict(fmodel.named_modules())
     for name, mod in qmodel.named_modules():

@@ -7,16 +7,22 @@ from pathlib import Path
 import pytest
 
 from synth import DomainError
-from train import load_recipe
 from tests.conftest import BANKING
+from train import load_recipe
 
 RECIPES = sorted((BANKING / "recipes").glob("*.yaml"))
 
 
 def test_a_recipe_per_seed_system_plus_default():
     names = {p.stem for p in RECIPES}
-    assert names >= {"default", "bankllama", "llama_finance", "flan_t5_banking", "llama2_evidence_qa",
-                     "llama3_alpaca"}
+    assert names >= {
+        "default",
+        "bankllama",
+        "llama_finance",
+        "flan_t5_banking",
+        "llama2_evidence_qa",
+        "llama3_alpaca",
+    }
     systems = {load_recipe(p).seed_system.split(":")[0] for p in RECIPES if load_recipe(p).seed_system}
     assert systems == {"1", "2", "3", "4", "5"}
 

@@ -26,8 +26,18 @@ def dataset(tmp_path_factory) -> Path:
 
 
 def tiny_recipe(model: Path, **kw) -> Recipe:
-    base = dict(base_model=str(model), sequence_len=1024, micro_batch_size=4, eval_batch_size=8, max_steps=6,
-                eval_steps=3, logging_steps=1, learning_rate=5e-3, lora_r=4, max_eval_samples=8)
+    base = dict(
+        base_model=str(model),
+        sequence_len=1024,
+        micro_batch_size=4,
+        eval_batch_size=8,
+        max_steps=6,
+        eval_steps=3,
+        logging_steps=1,
+        learning_rate=5e-3,
+        lora_r=4,
+        max_eval_samples=8,
+    )
     return Recipe(**{**base, **kw})
 
 
@@ -36,12 +46,24 @@ def test_qlora_run_writes_a_standard_adapter_that_lowers_validation_loss(dataset
     from transformers import AutoModelForCausalLM
 
     out = tmp_path / "run"
-    m = run(dataset, tiny_recipe(tiny_llama, layer_selection={"method": "snr", "fraction": 0.5}), out,
-            merge=True, progress=False)
+    m = run(
+        dataset,
+        tiny_recipe(tiny_llama, layer_selection={"method": "snr", "fraction": 0.5}),
+        out,
+        merge=True,
+        progress=False,
+    )
     assert m["tuned_eval_loss"] < m["base_eval_loss"]
     assert m["steps"] == 6 and len(m["lora_layers"]) == 2 and 0 < m["padding_fraction"] < 1
-    for name in ("adapter/adapter_config.json", "adapter/adapter_model.safetensors", "train_log.jsonl",
-                 "loss_curve.png", "metrics.json", "layer_scores.json", "merged/model.safetensors"):
+    for name in (
+        "adapter/adapter_config.json",
+        "adapter/adapter_model.safetensors",
+        "train_log.jsonl",
+        "loss_curve.png",
+        "metrics.json",
+        "layer_scores.json",
+        "merged/model.safetensors",
+    ):
         assert (out / name).is_file(), name
     assert not (out / "checkpoints").exists()
     log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
@@ -59,8 +81,18 @@ def test_qlora_run_writes_a_standard_adapter_that_lowers_validation_loss(dataset
 
 
 def test_seq2seq_t5_trains_through_the_same_step(dataset, tiny_t5, tmp_path):
-    m = run(dataset, tiny_recipe(tiny_t5, adapter="lora", load_in_4bit=False, lora_target_modules=["q", "v"],
-                                 prompt_format="instruction"), tmp_path / "t5", progress=False)
+    m = run(
+        dataset,
+        tiny_recipe(
+            tiny_t5,
+            adapter="lora",
+            load_in_4bit=False,
+            lora_target_modules=["q", "v"],
+            prompt_format="instruction",
+        ),
+        tmp_path / "t5",
+        progress=False,
+    )
     assert m["model"]["model_type"] == "seq2seq" and m["lora_targets"] == ["q", "v"]
     assert m["tuned_eval_loss"] < m["base_eval_loss"]
     config = json.loads((tmp_path / "t5" / "adapter" / "adapter_config.json").read_text())
@@ -82,16 +114,19 @@ def test_killed_training_resumes_and_a_finished_one_is_reused(tmp_path):
     """SIGKILL the real CLI mid-run, rerun the same command: it continues from the checkpoint."""
     model = make_tiny_llama(tmp_path / "slow-llama", layers=6)  # a little slower, so the kill lands mid-run
     recipe = tmp_path / "r.yaml"
-    recipe.write_text(f"base_model: {model}\nadapter: lora\nload_in_4bit: false\nsequence_len: 1024\n"
-                      "micro_batch_size: 4\nmax_steps: 40\neval_steps: 2\nmax_eval_samples: 4\nlora_r: 4\n")
+    recipe.write_text(
+        f"base_model: {model}\nadapter: lora\nload_in_4bit: false\nsequence_len: 1024\n"
+        "micro_batch_size: 4\nmax_steps: 40\neval_steps: 2\nmax_eval_samples: 4\nlora_r: 4\n"
+    )
     env = {"DOMAINBENCH_HOME": str(tmp_path / "home")}
     cmd = [sys.executable, "-m", "bench", "train", "banking", "--recipe", str(recipe), "--size", "40"]
     import os
 
     from train._checkpoints import is_complete
 
-    proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **env}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
         done = (tmp_path / "home" / "banking").glob(".train-*.partial/checkpoints/checkpoint-*")
