@@ -69,11 +69,14 @@ def is_complete(folder: Path, key: str) -> bool:
 
 
 @contextmanager
-def atomic_output(final: Path, stage: str, key: str, material: dict, resumable: bool = False) -> Iterator[Path]:
+def atomic_output(
+    final: Path, stage: str, key: str, material: dict, resumable: bool = False, summary: dict | None = None
+) -> Iterator[Path]:
     """Yield a temporary folder; on success write the manifest and swap it into `final`.
     An existing `final` is replaced only if it is an earlier output of the same stage.
     `resumable`: the folder has a stable name and survives a failure that left checkpoints in it,
-    so the same command can continue the work; it never looks finished (no manifest)."""
+    so the same command can continue the work; it never looks finished (no manifest).
+    `summary`: filled in by the caller while the block runs (timings, memory), kept in the manifest."""
     final = Path(final)
     if final.exists():
         manifest = read_manifest(final)
@@ -86,7 +89,7 @@ def atomic_output(final: Path, stage: str, key: str, material: dict, resumable: 
     tmp.mkdir(exist_ok=resumable)
     try:
         yield tmp
-        manifest = {"stage": stage, "key": key, "inputs": material, **provenance()}
+        manifest = {"stage": stage, "key": key, "inputs": material, "summary": summary or {}, **provenance()}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         if final.exists():
             old = final.parent / f".{final.name}.old-{os.getpid()}"

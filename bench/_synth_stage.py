@@ -40,7 +40,9 @@ def run_synth_stage(
     if rank() > 0:
         wait_until_complete(folder, key)
         return StageOutput(folder, key, reused=True)
-    with atomic_output(folder, "synth", key, material) as tmp:
+    summary: dict = {}
+    with atomic_output(folder, "synth", key, material, summary=summary) as tmp:
         result = synth.synthesize(domain, settings, progress)
         synth.save(result, tmp)
+        summary.update(counts={k: len(v) for k, v in result.splits.items()})
     return StageOutput(folder, key, reused=False, result=result)

@@ -54,6 +54,22 @@ def run_train_stage(
         work.mkdir(parents=True, exist_ok=True)
         train.run(dataset.path, recipe, work, merge=False, progress=False)
         return StageOutput(folder, key, reused=False, result=None)
-    with atomic_output(folder, "train", key, material, resumable=True) as work:
+    summary: dict = {}
+    with atomic_output(folder, "train", key, material, resumable=True, summary=summary) as work:
         metrics = train.run(dataset.path, recipe, work, merge=merge, progress=progress)
+        summary.update(
+            {
+                k: metrics[k]
+                for k in (
+                    "wall_seconds",
+                    "train_seconds",
+                    "peak_rss_mb",
+                    "base_eval_loss",
+                    "tuned_eval_loss",
+                    "steps",
+                    "world_size",
+                )
+            }
+        )
+        summary["model"] = metrics["model"]
     return StageOutput(folder, key, reused=False, result=metrics)

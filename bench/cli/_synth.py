@@ -22,7 +22,9 @@ def synth_command(
     size: int = typer.Option(1000, help="Train rows; validation gets 10% and test 20% of this."),
     out: Path | None = typer.Option(None, help="Output folder. Default: $DOMAINBENCH_HOME/DOMAIN/synth-KEY."),
     tokenizer: str | None = typer.Option(
-        None, help="Local Hugging Face tokenizer folder for the length filter; whitespace words when omitted."
+        None,
+        help="Count lengths in this model's tokens: a model spec (smollm2-135m) or a local Hugging Face "
+        "folder; whitespace words when omitted.",
     ),
 ) -> None:
     """Generate, filter, split and decontaminate a domain's synthetic dataset.
@@ -36,6 +38,10 @@ def synth_command(
     """
     if size < 1:
         raise fail(f"--size must be at least 1, got {size}")
+    if tokenizer and not Path(tokenizer).is_dir():
+        import train
+
+        tokenizer = str(train.resolve_model(tokenizer).path)
     settings = SynthSettings.sized(size, seed=seed, filters=FilterSettings(tokenizer=tokenizer))
     start = time.perf_counter()
     with Progress(

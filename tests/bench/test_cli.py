@@ -150,3 +150,39 @@ def test_coverage_prints_a_figure_per_category(tmp_path):
     assert "poorly covered" in res.stdout
     res = run_bench("data", "coverage", "banking", "--real", str(tmp_path / "missing.csv"), cwd=REPO)
     assert res.returncode == 2 and "missing.csv" in res.stderr
+
+
+def test_train_bad_input_exits_2_and_leaves_nothing_finished(tmp_path):
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home")}
+    res = run_bench("train", "banking", "--model", "no-such-model", "--size", "40", cwd=REPO, env=env)
+    assert res.returncode == 2 and "unknown model spec 'no-such-model'" in res.stderr
+    res = run_bench("train", "banking", "--learning-rate", "0", cwd=REPO, env=env)
+    assert res.returncode == 2 and "--learning-rate must be positive" in res.stderr
+    res = run_bench("train", "banking", "--recipe", "nope", cwd=REPO, env=env)
+    assert res.returncode == 2 and "unknown recipe 'nope'" in res.stderr and "default" in res.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("base_model: smollm2-135m\nlearning_rate: -1\n")
+    res = run_bench("train", "banking", "--recipe", str(bad), cwd=REPO, env=env)
+    assert res.returncode == 2 and "bad.yaml:2" in res.stderr and "learning_rate" in res.stderr
+    assert not list((tmp_path / "home").glob("*/train-*"))
+
+
+def test_train_with_a_target_module_the_model_lacks(tmp_path):
+    from tests.train.conftest import make_tiny_llama
+
+    model = make_tiny_llama(tmp_path / "tiny")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"base_model: {model}\nlora_target_modules: [wq]\nsequence_len: 1024\n")
+    res = run_bench(
+        "train",
+        "banking",
+        "--recipe",
+        str(recipe),
+        "--size",
+        "40",
+        cwd=REPO,
+        env={"DOMAINBENCH_HOME": str(tmp_path / "home")},
+    )
+    assert res.returncode == 2 and "'wq' is not a linear module" in res.stderr
+    assert res.stderr.strip().splitlines()[-1].startswith("error:")
+    assert not list((tmp_path / "home" / "banking").glob("*train-*"))
