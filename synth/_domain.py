@@ -63,6 +63,7 @@ class Domain:
     intents: tuple[Intent, ...]
     root: Path
     files_hash: str  # sha256 of every data file, so any edit changes downstream keys
+    checks: dict = field(default_factory=dict)  # checks.yaml: vocabulary of the judge's policy rules
 
     def evidence_text(self, intent: Intent) -> str:
         return self.policy.sections[intent.evidence].passage if intent.evidence else ""
@@ -86,6 +87,11 @@ def load_domain(root: Path) -> Domain:
         slots_doc = load_yaml(root / "slots.yaml")
         validate_schema(slots_doc, "slots")
         global_slots = slots_doc.data["slots"]
+    checks = {}
+    if (root / "checks.yaml").is_file():
+        checks_doc = load_yaml(root / "checks.yaml")
+        validate_schema(checks_doc, "checks")
+        checks = checks_doc.data
     files = sorted((root / "intents").glob("*.yaml")) if (root / "intents").is_dir() else []
     if not files:
         raise DomainError(root / "intents", "no intent files (intents/*.yaml)")
@@ -114,6 +120,7 @@ def load_domain(root: Path) -> Domain:
         intents=tuple(intents),
         root=root,
         files_hash=hash_files(root),
+        checks=checks,
     )
 
 

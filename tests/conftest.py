@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tiny_models import make_tiny_llama, make_tiny_t5
+
 REPO = Path(__file__).resolve().parents[1]
 BANKING = REPO / "benchmarks" / "banking"
 SCAFFOLD = REPO / "bench" / "scaffold"
@@ -44,3 +46,13 @@ def run_bench(*args: str, cwd: Path | None = None, env: dict | None = None) -> s
         text=True,
         timeout=600,
     )
+
+
+@pytest.fixture(scope="session")
+def tiny_llama(tmp_path_factory) -> Path:
+    return make_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.fixture(scope="session")
+def tiny_t5(tmp_path_factory) -> Path:
+    return make_tiny_t5(tmp_path_factory.mktemp("tiny-t5"))

@@ -168,7 +168,7 @@ def test_train_bad_input_exits_2_and_leaves_nothing_finished(tmp_path):
 
 
 def test_train_with_a_target_module_the_model_lacks(tmp_path):
-    from tests.train.conftest import make_tiny_llama
+    from tests.tiny_models import make_tiny_llama
 
     model = make_tiny_llama(tmp_path / "tiny")
     recipe = tmp_path / "r.yaml"

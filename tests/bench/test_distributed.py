@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import REPO
-from tests.train.conftest import make_tiny_llama
+from tests.tiny_models import make_tiny_llama
 
 
 def test_two_ranks_train_one_adapter(tmp_path):

@@ -14,7 +14,7 @@ import torch
 
 import synth
 from tests.conftest import BANKING, REPO
-from tests.train.conftest import make_tiny_llama
+from tests.tiny_models import make_tiny_llama
 from train import Recipe, TrainError, run
 
 

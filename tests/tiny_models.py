@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import torch
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
 from transformers import (
@@ -76,13 +75,3 @@ def make_tiny_t5(folder: Path, seed: int = 0) -> Path:
     T5ForConditionalGeneration(config).save_pretrained(folder, safe_serialization=True)
     tok.save_pretrained(folder)
     return folder
-
-
-@pytest.fixture(scope="session")
-def tiny_llama(tmp_path_factory) -> Path:
-    return make_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
-
-
-@pytest.fixture(scope="session")
-def tiny_t5(tmp_path_factory) -> Path:
-    return make_tiny_t5(tmp_path_factory.mktemp("tiny-t5"))
