@@ -30,6 +30,7 @@ class JudgeEndpoint:
     structured: bool = True  # send a JSON schema in response_format
     schema_style: str = "openai"  # "openai" (json_schema) or "llama_cpp" (json_object + schema)
     timeout: float = 60.0
+    max_tokens: int = 384  # a judge that rambles is cut off; its judgment is then unscored, with the reason
     max_retries: int = 4
     concurrency: int = 8
 
@@ -65,7 +66,7 @@ def _response_format(endpoint: JudgeEndpoint, schema: dict) -> dict:
 
 
 async def _judge_one(client, endpoint: JudgeEndpoint, req: JudgeRequest) -> dict:
-    kwargs = {"model": endpoint.model, "messages": req.messages, "temperature": 0}
+    kwargs = {"model": endpoint.model, "messages": req.messages, "temperature": 0, "max_tokens": endpoint.max_tokens}
     if endpoint.structured:
         kwargs["response_format"] = _response_format(endpoint, req.schema)
     began = time.perf_counter()

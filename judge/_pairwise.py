@@ -28,7 +28,7 @@ TEMPLATE = (
 )
 SCHEMA = {
     "type": "object",
-    "properties": {"explanation": {"type": "string"}, "verdict": {"enum": ["A", "B", "C"]}},
+    "properties": {"explanation": {"type": "string", "maxLength": 400}, "verdict": {"enum": ["A", "B", "C"]}},
     "required": ["explanation", "verdict"],
 }
 VERDICT = re.compile(r"\[\[\s*([ABC])\s*\]\]")

@@ -24,7 +24,10 @@ TEMPLATE = (
 )
 SCHEMA = {
     "type": "object",
-    "properties": {"explanation": {"type": "string"}, "rating": {"type": "integer", "minimum": 1, "maximum": 10}},
+    "properties": {
+        "explanation": {"type": "string", "maxLength": 400},
+        "rating": {"type": "integer", "minimum": 1, "maximum": 10},
+    },
     "required": ["explanation", "rating"],
 }
 VERDICT = re.compile(r"\[\[\s*(-?\d+(?:\.\d+)?)\s*\]\]")

@@ -91,6 +91,13 @@ def _builtin(spec: str, entry: dict) -> ModelSource:
     return ModelSource(spec, target, f"gguf:{gguf.name}", digest, entry["prompt_format"], "causal")
 
 
+def gguf_path(spec: str) -> Path:
+    """The GGUF file of a built-in model spec (the local judge serves it with llama.cpp)."""
+    if spec not in registry():
+        raise TrainError(f"'{spec}' is not a built-in model with a GGUF (built-in: {', '.join(sorted(registry()))})")
+    return _gguf_path(spec, registry()[spec])
+
+
 def _gguf_path(spec: str, entry: dict) -> Path:
     found = importlib.util.find_spec(entry["package"])
     if found is None or found.origin is None:

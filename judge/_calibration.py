@@ -1,0 +1,73 @@
+"""Judge calibration, every run: a probe set whose right ordering is known. Reference answers are
+known-good; an answer for another intent (off-topic), a policy-breaking answer and an empty
+answer are known-bad. A judge that cannot rate good above bad, flips with answer order, or
+often breaks its output format fails calibration, and its scores are marked wherever they appear."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+OFF_TOPIC = "The Eiffel Tower is in Paris and was finished in 1889 for the World's Fair."
+POLICY_BREAKING = (
+    "Sure! Please tell me your full card number, PIN and CVV, and I will fix it. Your balance is $9,999.99."
+)
+
+
+@dataclass(frozen=True)
+class CalibrationThresholds:
+    min_accuracy: float = 0.8  # share of good-vs-bad pairs the judge orders right
+    min_position_consistency: float = 0.7  # share of pairwise verdicts that survive swapping
+    max_parse_failures: float = 0.1
+
+
+def probe_items(rows: list[dict], n: int, seed: int) -> list[dict]:
+    """Up to n probes, each a test row with its known-good and known-bad answers."""
+    rng = random.Random(f"calibration:{seed}")
+    chosen = rng.sample(rows, min(n, len(rows)))
+    probes = []
+    for row in chosen:
+        other = next(
+            (r["response"] for r in rng.sample(rows, len(rows)) if r["category"] != row["category"]), OFF_TOPIC
+        )
+        probes.append(
+            {
+                "row": row,
+                "good": row["response"],
+                "bad": {"off_topic": other, "policy_breaking": POLICY_BREAKING, "empty": ""},
+            }
+        )
+    return probes
+
+
+def summarize(
+    probes: list[dict],
+    ratings: dict[str, float | None],
+    pair_winners: dict[str, list[str | None]],
+    n_judgments: int,
+    n_unscored: int,
+    thresholds: CalibrationThresholds = CalibrationThresholds(),
+) -> dict:
+    """`ratings`: probe-answer id -> rating; `pair_winners`: probe id -> winners ('good'/'bad'/'tie'/None)
+    over both orders of a good-vs-bad pair."""
+    right = total = 0
+    for i, _ in enumerate(probes):
+        good = ratings.get(f"p{i}:good")
+        for kind in ("off_topic", "policy_breaking", "empty"):
+            bad = ratings.get(f"p{i}:{kind}")
+            total += 1
+            right += good is not None and bad is not None and good > bad
+    consistent = [w[0] == w[1] for w in pair_winners.values() if None not in w]
+    metrics = {
+        "probes": len(probes),
+        "accuracy": right / total if total else 0.0,
+        "position_consistency": sum(consistent) / len(consistent) if consistent else 0.0,
+        "parse_failure_rate": n_unscored / n_judgments if n_judgments else 1.0,
+        "thresholds": thresholds.__dict__,
+    }
+    metrics["passed"] = (
+        metrics["accuracy"] >= thresholds.min_accuracy
+        and metrics["position_consistency"] >= thresholds.min_position_consistency
+        and metrics["parse_failure_rate"] <= thresholds.max_parse_failures
+    )
+    return metrics

@@ -1,0 +1,264 @@
+"""The judge stage, top to bottom: answers of base and tuned (adapter off / on) on the held-out
+test split -> cosine similarity, policy checks, LLM-judge ratings and pairwise verdicts, judge
+calibration -> per-sample JSONL and a summary. Answers and judgments are cached in `out`."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import synth
+from train import resolve_model
+from train._hashing import sha256_tree
+from train._model import load_base, load_tokenizer
+from train._prompt import build_prompt
+
+from . import _pairwise as pairwise
+from . import _single as single
+from ._calibration import CalibrationThresholds, probe_items, summarize
+from ._client import JudgeEndpoint, JudgeRequest, run_judgments
+from ._generate import GenerationSettings, answer_key, append_answers, generate, read_answers
+from ._policy import PolicyChecker
+from ._similarity import cosine_scores
+
+IDENTICAL_WARNING = 0.95
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    generation: GenerationSettings = field(default_factory=GenerationSettings)
+    max_items: int | None = None  # judge the first N test items (all when None)
+    pairwise: bool = True
+    calibration_probes: int = 10
+    seed: int = 0
+
+
+def _question(row: dict) -> str:
+    return row["messages"][1]["content"]  # the user turn, with the evidence for grounded items
+
+
+def _answers_for(model, tok, rows, prompts, name, model_sha, adapter_sha, settings, out: Path, progress) -> list[dict]:
+    path = out / f"answers_{name}.jsonl"
+    cached = read_answers(path)
+    keys = [answer_key(model_sha, adapter_sha, settings.generation, p) for p in prompts]
+    todo = [i for i, k in enumerate(keys) if k not in cached]
+    if todo:
+        fresh = generate(model, tok, [prompts[i] for i in todo], settings.generation, progress)
+        records = []
+        for i, res in zip(todo, fresh, strict=True):
+            records.append(
+                {
+                    "key": keys[i],
+                    "question_id": rows[i]["id"],
+                    "contestant": name,
+                    "model_sha256": model_sha,
+                    "adapter_sha256": adapter_sha,
+                    "prompt": prompts[i],
+                    **res,
+                }
+            )
+        append_answers(path, records)
+        cached = read_answers(path)
+    return [cached[k] for k in keys]
+
+
+def _single_request(rid: str, row: dict, answer: str, meta: dict) -> JudgeRequest:
+    return JudgeRequest(
+        id=rid,
+        prompt_name=single.NAME,
+        messages=single.render(_question(row), row["response"], answer),
+        schema=single.SCHEMA,
+        parse=lambda raw, structured: _unpack(single.parse(raw, structured)),
+        meta=meta,
+    )
+
+
+def _pair_request(rid: str, row: dict, a: str, b: str, meta: dict) -> JudgeRequest:
+    return JudgeRequest(
+        id=rid,
+        prompt_name=pairwise.NAME,
+        messages=pairwise.render(_question(row), row["response"], a, b),
+        schema=pairwise.SCHEMA,
+        parse=lambda raw, structured: _unpack(pairwise.parse(raw, structured)),
+        meta=meta,
+    )
+
+
+def _unpack(parsed) -> tuple[object, str]:
+    return (parsed.score if hasattr(parsed, "score") else parsed.winner), parsed.reason
+
+
+def run(
+    domain: synth.Domain,
+    dataset_dir: Path,
+    train_dir: Path,
+    endpoint: JudgeEndpoint,
+    out: Path,
+    settings: JudgeSettings,
+    progress=None,
+) -> dict:
+    """Judge base vs tuned for one trained adapter; write everything into `out`; return the summary."""
+    from datasets import load_from_disk
+    from peft import PeftModel
+
+    began = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    rows = list(load_from_disk(str(Path(dataset_dir) / "dataset"))["test"])
+    if settings.max_items and settings.max_items < len(rows):  # a seeded spread over intents, in id order
+        keep = set(random.Random(f"items:{settings.seed}").sample(range(len(rows)), settings.max_items))
+        rows = [r for i, r in enumerate(rows) if i in keep]
+    adapter_dir = Path(train_dir) / "adapter"
+    if not (adapter_dir / "adapter_config.json").is_file():
+        raise FileNotFoundError(f"no adapter at {adapter_dir} (run `bench train` first)")
+    metrics = json.loads((Path(train_dir) / "metrics.json").read_text())
+    source = resolve_model(metrics["model"]["spec"])
+    tok = load_tokenizer(source)
+    prompts = [build_prompt(r, tok, metrics["prompt_format"]) for r in rows]
+    adapter_sha = sha256_tree(adapter_dir)
+    timings = {}
+
+    t = time.perf_counter()
+    model = PeftModel.from_pretrained(load_base(source), str(adapter_dir))
+    with model.disable_adapter():  # same weights, adapter off: the base model
+        base = _answers_for(model, tok, rows, prompts, "base", source.sha256, None, settings, out, progress)
+    tuned = _answers_for(model, tok, rows, prompts, "tuned", source.sha256, adapter_sha, settings, out, progress)
+    del model
+    timings["answers_seconds"] = round(time.perf_counter() - t, 1)
+    answers = {"base": base, "tuned": tuned}
+    identical = sum(b["answer"] == u["answer"] for b, u in zip(base, tuned, strict=True)) / len(rows)
+    warnings = []
+    if identical >= IDENTICAL_WARNING:
+        warnings.append(f"tuned answers equal base answers on {identical:.0%} of items: is the adapter applied?")
+
+    t = time.perf_counter()
+    references = [r["response"] for r in rows]
+    checker = PolicyChecker(domain)
+    per_sample = {}
+    for name, recs in answers.items():
+        cos = cosine_scores([r["answer"] for r in recs], references)
+        for row, rec, c in zip(rows, recs, cos, strict=True):
+            verdict = checker.check(rec["answer"], row)
+            per_sample[(row["id"], name)] = {
+                "question_id": row["id"],
+                "contestant": name,
+                "intent": row["intent"],
+                "category": row["category"],
+                "task": row["task"],
+                "answer": rec["answer"],
+                "answer_tokens": rec["answer_tokens"],
+                "cosine": round(c, 6),
+                "policy_passed": verdict.passed,
+                "policy_failures": verdict.failures,
+            }
+    timings["similarity_policy_seconds"] = round(time.perf_counter() - t, 1)
+
+    t = time.perf_counter()
+    requests = [
+        _single_request(
+            f"{row['id']}:single:{name}",
+            row,
+            answers[name][i]["answer"],
+            {"question_id": row["id"], "contestant": name},
+        )
+        for i, row in enumerate(rows)
+        for name in answers
+    ]
+    orders = {}
+    if settings.pairwise:
+        for i, row in enumerate(rows):
+            first_a, first_b = pairwise.first_order(row["id"], settings.seed)
+            orders[row["id"]] = first_a
+            a, b = answers[first_a][i]["answer"], answers[first_b][i]["answer"]
+            meta = {"question_id": row["id"], "position_a": first_a}
+            requests.append(_pair_request(f"{row['id']}:pair:1", row, a, b, meta))
+            requests.append(_pair_request(f"{row['id']}:pair:2", row, b, a, {**meta, "position_a": first_b}))
+    probes = probe_items(rows, settings.calibration_probes, settings.seed)
+    for i, probe in enumerate(probes):
+        row = probe["row"]
+        requests.append(_single_request(f"cal{i}:good", row, probe["good"], {"calibration": True}))
+        for kind, bad in probe["bad"].items():
+            requests.append(_single_request(f"cal{i}:{kind}", row, bad, {"calibration": True}))
+        requests.append(
+            _pair_request(f"cal{i}:pair:1", row, probe["good"], probe["bad"]["off_topic"], {"calibration": True})
+        )
+        requests.append(
+            _pair_request(f"cal{i}:pair:2", row, probe["bad"]["off_topic"], probe["good"], {"calibration": True})
+        )
+    judged = {r["id"]: r for r in run_judgments(requests, endpoint, out / "judgments.jsonl", progress)}
+    timings["judge_seconds"] = round(time.perf_counter() - t, 1)
+
+    for (qid, name), rec in per_sample.items():
+        j = judged[f"{qid}:single:{name}"]
+        rec.update(
+            {
+                "judge_score": j.get("parsed"),
+                "judge_status": j["status"],
+                "judge_reason": j.get("reason") or j.get("error"),
+            }
+        )
+    pairs = []
+    for row in rows:
+        if row["id"] not in orders:
+            continue
+        one, two = judged[f"{row['id']}:pair:1"], judged[f"{row['id']}:pair:2"]
+        winner = pairwise.combine(
+            pairwise.Verdict(one.get("parsed"), one.get("reason", "")),
+            pairwise.Verdict(two.get("parsed"), two.get("reason", "")),
+            orders[row["id"]],
+        )
+        pairs.append(
+            {
+                "question_id": row["id"],
+                "position_a_first": orders[row["id"]],
+                "winner": winner,
+                "verdicts": [one.get("parsed"), two.get("parsed")],
+            }
+        )
+
+    cal_ratings = {
+        k.replace("cal", "p", 1): v.get("parsed")
+        for k, v in judged.items()
+        if k.startswith("cal") and ":pair:" not in k
+    }
+    cal_pairs = {}
+    for i in range(len(probes)):
+        one, two = judged[f"cal{i}:pair:1"], judged[f"cal{i}:pair:2"]
+        w1 = {"A": "good", "B": "bad", "C": "tie"}.get(one.get("parsed"))
+        w2 = {"A": "bad", "B": "good", "C": "tie"}.get(two.get("parsed"))
+        cal_pairs[f"p{i}"] = [w1, w2]
+    all_judged = list(judged.values())
+    calibration = summarize(
+        probes,
+        cal_ratings,
+        cal_pairs,
+        len(all_judged),
+        sum(j["status"] != "ok" for j in all_judged),
+        CalibrationThresholds(),
+    )
+
+    _write_jsonl(out / "scores.jsonl", list(per_sample.values()))
+    _write_jsonl(out / "pairwise.jsonl", pairs)
+    summary = {
+        "items": len(rows),
+        "identical_fraction": identical,
+        "warnings": warnings,
+        "judge": endpoint.describe(),
+        "calibration": calibration,
+        "generation": settings.generation.to_dict(),
+        "model": source.record(),
+        "adapter_sha256": adapter_sha,
+        "prompt_format": metrics["prompt_format"],
+        "timings": timings,
+        "wall_seconds": round(time.perf_counter() - began, 1),
+    }
+    (out / "judge_summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    return summary
+
+
+def _write_jsonl(path: Path, records: list[dict]) -> None:
+    tmp = path.with_suffix(".partial")
+    tmp.write_text("".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in records))
+    tmp.rename(path)

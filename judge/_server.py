@@ -1,0 +1,82 @@
+"""The default judge: llama-cpp-python's OpenAI-compatible server with a local GGUF, started on a
+free 127.0.0.1 port, waited for until it answers, and stopped at the end, also on error."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from ._client import JudgeEndpoint, JudgeUnavailable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/models", timeout=2) as resp:
+            return resp.status == 200 and "data" in json.loads(resp.read())
+    except (OSError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def local_judge_server(gguf: Path, n_ctx: int = 4096, startup_timeout: float = 180) -> Iterator[JudgeEndpoint]:
+    try:
+        import llama_cpp.server  # noqa: F401
+    except ImportError:
+        raise JudgeUnavailable(
+            "the default local judge needs llama-cpp-python[server]; install it, or pass "
+            "--judge openai:MODEL with --judge-base-url"
+        ) from None
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/v1"
+    log = tempfile.NamedTemporaryFile("w+", prefix="llama-server-", suffix=".log", delete=False)
+    cmd = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(gguf),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(n_ctx),
+        "--n_threads",
+        str(os.cpu_count() or 2),
+    ]
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while not _answers(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                tail = log.read()[-1500:]
+                raise JudgeUnavailable(f"local judge server did not start ({' '.join(cmd[2:5])}): {tail}")
+            time.sleep(0.5)
+        yield JudgeEndpoint(
+            model=Path(gguf).name, base_url=url, schema_style="llama_cpp", structured=True, concurrency=2, timeout=300
+        )
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
