@@ -70,11 +70,17 @@ def is_complete(folder: Path, key: str) -> bool:
 
 @contextmanager
 def atomic_output(
-    final: Path, stage: str, key: str, material: dict, resumable: bool = False, summary: dict | None = None
+    final: Path,
+    stage: str,
+    key: str,
+    material: dict,
+    resumable: bool = False,
+    summary: dict | None = None,
+    resume_marker: str = "checkpoints",
 ) -> Iterator[Path]:
     """Yield a temporary folder; on success write the manifest and swap it into `final`.
     An existing `final` is replaced only if it is an earlier output of the same stage.
-    `resumable`: the folder has a stable name and survives a failure that left checkpoints in it,
+    `resumable`: the folder has a stable name and survives a failure that left `resume_marker` in it,
     so the same command can continue the work; it never looks finished (no manifest).
     `summary`: filled in by the caller while the block runs (timings, memory), kept in the manifest."""
     final = Path(final)
@@ -99,6 +105,6 @@ def atomic_output(
         else:
             tmp.rename(final)
     except BaseException:
-        if not (resumable and (tmp / "checkpoints").is_dir()):
+        if not (resumable and (tmp / resume_marker).exists()):
             shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from judge._client import JudgeUnavailable
 from synth import DomainError
 from train import TrainError
 
 from .._store import StoreError
-from . import _data, _list, _new, _synth, _train, _validate
+from . import _data, _judge, _list, _new, _synth, _train, _validate
 from ._common import EXIT_BAD_INPUT, err_console
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app.command("list")(_list.list_domains)
 app.command("validate")(_validate.validate)
 app.command("synth")(_synth.synth_command)
 app.command("train")(_train.train_command)
+app.command("judge")(_judge.judge_command)
 app.command("new")(_new.new_domain)
 app.add_typer(_data.app, name="data")
 
@@ -29,6 +31,6 @@ app.add_typer(_data.app, name="data")
 def main() -> None:
     try:
         app()
-    except (DomainError, StoreError, TrainError) as exc:
+    except (DomainError, StoreError, TrainError, JudgeUnavailable) as exc:
         err_console.print(f"error: {exc}", soft_wrap=True, markup=False, style="red")
         raise SystemExit(EXIT_BAD_INPUT) from None

@@ -186,3 +186,46 @@ def test_train_with_a_target_module_the_model_lacks(tmp_path):
     assert res.returncode == 2 and "'wq' is not a linear module" in res.stderr
     assert res.stderr.strip().splitlines()[-1].startswith("error:")
     assert not list((tmp_path / "home" / "banking").glob("*train-*"))
+
+
+def test_judge_command_against_an_openai_compatible_endpoint(tmp_path):
+    """`bench judge` end to end on a tiny model, with the judge at a real loopback endpoint."""
+    from tests.judge.fault_server import FaultServer
+    from tests.tiny_models import make_tiny_llama
+
+    model = make_tiny_llama(tmp_path / "tiny")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        f"base_model: {model}\nsequence_len: 1024\nmicro_batch_size: 4\nmax_steps: 2\n"
+        "eval_steps: 2\nmax_eval_samples: 4\nlora_r: 4\n"
+    )
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": "sk-cli-secret-77"}
+    with FaultServer() as server:
+        args = [
+            "judge",
+            "banking",
+            "--recipe",
+            str(recipe),
+            "--size",
+            "40",
+            "--max-items",
+            "4",
+            "--max-new-tokens",
+            "6",
+            "--judge",
+            "openai:fault-judge",
+            "--judge-base-url",
+            server.base_url,
+        ]
+        res = run_bench(*args, cwd=REPO, env=env)
+        assert res.returncode == 0, res.stderr[-3000:]
+        hits = server.hits
+        again = run_bench(*args, cwd=REPO, env=env)
+        assert again.returncode == 0 and "reused" in again.stdout and server.hits == hits
+    assert "calibration" in res.stdout and "tuned" in res.stdout and "base" in res.stdout
+    [folder] = list((tmp_path / "home" / "banking").glob("judge-*"))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["inputs"]["judge"]["model"] == "fault-judge"
+    for path in folder.rglob("*"):
+        if path.is_file():
+            assert "sk-cli-secret-77" not in path.read_text(errors="ignore"), path

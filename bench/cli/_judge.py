@@ -1,0 +1,119 @@
+"""`bench judge DOMAIN`: base vs tuned answers on the held-out test split, scored and judged."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+import synth
+
+from .._domains import domain_dir
+from .._synth_stage import run_synth_stage
+from .._train_stage import recipe_path, run_train_stage
+from ._common import console, fail, interactive
+
+
+def _endpoint(judge: str, base_url: str | None, structured: bool):
+    """(context-manager factory yielding a JudgeEndpoint, identity recorded in the results)."""
+    from judge._client import JudgeEndpoint
+
+    if judge == "local":
+        from judge._server import local_judge_server
+        from train._sources import gguf_path
+
+        gguf = gguf_path("smollm2-135m")
+        return (lambda: local_judge_server(gguf)), {"kind": "local llama.cpp server", "model": gguf.name}
+    if judge.startswith("openai:") and len(judge) > len("openai:"):
+        endpoint = JudgeEndpoint(model=judge[len("openai:") :], base_url=base_url, structured=structured)
+        return (lambda: contextlib.nullcontext(endpoint)), endpoint.describe()
+    raise fail(f"--judge must be 'local' or 'openai:MODEL', got '{judge}'")
+
+
+def judge_command(
+    domain: str = typer.Argument(..., help="Domain name under benchmarks/, or a path to a domain folder."),
+    recipe: str = typer.Option("default", help="Recipe of the adapter to judge (trained first if needed)."),
+    model: str | None = typer.Option(None, help="Override the recipe's base_model."),
+    seed: int = typer.Option(0, help="Seed of the dataset, and of the judge's per-sample order."),
+    size: int = typer.Option(1000, help="Train rows of the synthetic dataset."),
+    judge: str = typer.Option(
+        "local",
+        help="'local' (a llama.cpp server the harness starts and stops) or "
+        "'openai:MODEL' (OPENAI_API_KEY, OPENAI_BASE_URL or --judge-base-url).",
+    ),
+    judge_base_url: str | None = typer.Option(None, help="Any OpenAI-compatible endpoint (vLLM, Ollama, ...)."),
+    judge_structured: bool = typer.Option(True, help="Send a JSON schema in response_format."),
+    max_items: int | None = typer.Option(None, help="Judge a seeded spread of N test items (default: all)."),
+    max_new_tokens: int = typer.Option(128, help="Answer length limit, the same for every contestant."),
+    pairwise: bool = typer.Option(True, help="Also judge base vs tuned pairwise, in both orders."),
+    out: Path | None = typer.Option(None, help="Output folder. Default: $DOMAINBENCH_HOME/DOMAIN/judge-KEY."),
+) -> None:
+    """Answer the held-out test split with the base and the tuned model and score both.
+
+    Cosine similarity to the reference (all-MiniLM-L6-v2), rule-based policy checks, LLM-judge
+    ratings 1-10 and pairwise verdicts (every judgment kept in judgments.jsonl), and the judge's
+    calibration. Answers and judgments are cached: a rerun sends no judge request twice.
+
+    Examples:
+      bench judge banking --max-items 50
+      bench judge banking --judge openai:gpt-4o-mini
+      bench judge banking --judge openai:Qwen2.5-7B-Instruct --judge-base-url http://127.0.0.1:8000/v1
+    """
+    from judge._generate import GenerationSettings
+    from judge._run import JudgeSettings
+
+    from .._judge_stage import run_judge_stage
+
+    if max_items is not None and max_items < 1:
+        raise fail(f"--max-items must be at least 1, got {max_items}")
+    factory, identity = _endpoint(judge, judge_base_url, judge_structured)
+    folder = domain_dir(domain)
+    import train
+
+    spec = train.load_recipe(recipe_path(folder, recipe)).with_overrides(base_model=model)
+    dataset = run_synth_stage(folder, synth.SynthSettings.sized(size, seed=seed))
+    trained = run_train_stage(folder.name, dataset, spec, progress=interactive())
+    settings = JudgeSettings(
+        generation=GenerationSettings(max_new_tokens=max_new_tokens), max_items=max_items, pairwise=pairwise, seed=seed
+    )
+    console.print(f"judging {trained.path.name} with {identity} ...")
+    output = run_judge_stage(synth.load_domain(folder), dataset, trained, factory, identity, settings, out)
+    summary = output.result or json.loads((output.path / "judge_summary.json").read_text())
+    _print_summary(output.path, summary, output.reused)
+
+
+def _print_summary(path: Path, summary: dict, reused: bool) -> None:
+    import pandas as pd
+
+    scores = pd.read_json(path / "scores.jsonl", lines=True)
+    table = Table(title=f"{'reused ' if reused else ''}{path.name}: {summary['items']} test items")
+    for col in ("contestant", "cosine", "policy pass", "judge 1-10", "scored / unscored", "answer tokens"):
+        table.add_column(col, justify="left" if col == "contestant" else "right")
+    for name, g in scores.groupby("contestant", sort=False):
+        scored = g["judge_score"].notna()
+        table.add_row(
+            name,
+            f"{g['cosine'].mean():.3f}",
+            f"{g['policy_passed'].mean():.1%}",
+            f"{g.loc[scored, 'judge_score'].mean():.2f}" if scored.any() else "-",
+            f"{int(scored.sum())} / {int((~scored).sum())}",
+            f"{g['answer_tokens'].mean():.0f}",
+        )
+    console.print(table)
+    pairs_file = path / "pairwise.jsonl"
+    if pairs_file.is_file() and pairs_file.stat().st_size:
+        w = pd.read_json(pairs_file, lines=True)["winner"].value_counts(dropna=False).to_dict()
+        console.print(f"pairwise (tuned vs base, both orders): {w}")
+    cal = summary["calibration"]
+    console.print(
+        f"judge {summary['judge']['model']}: calibration {'passed' if cal['passed'] else 'FAILED'} "
+        f"(accuracy {cal['accuracy']:.2f}, position consistency {cal['position_consistency']:.2f}, "
+        f"parse failures {cal['parse_failure_rate']:.0%})"
+        + ("" if cal["passed"] else ": its scores are not to be trusted")
+    )
+    for warning in summary["warnings"]:
+        console.print(f"[bold yellow]warning:[/] {warning}")
+    console.print(f"wrote {path}")
