@@ -105,7 +105,8 @@ def _print_summary(path: Path, summary: dict, reused: bool) -> None:
     console.print(table)
     pairs_file = path / "pairwise.jsonl"
     if pairs_file.is_file() and pairs_file.stat().st_size:
-        w = pd.read_json(pairs_file, lines=True)["winner"].value_counts(dropna=False).to_dict()
+        winners = pd.read_json(pairs_file, lines=True)["winner"].fillna("unscored")
+        w = {k: int(v) for k, v in winners.value_counts().items()}
         console.print(f"pairwise (tuned vs base, both orders): {w}")
     cal = summary["calibration"]
     console.print(
