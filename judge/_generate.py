@@ -19,7 +19,7 @@ from ._jsonl import read_records, repair_tail
 @dataclass(frozen=True)
 class GenerationSettings:
     max_new_tokens: int = 128
-    batch_size: int = 16
+    batch_size: int = 48  # measured here: 9.0x the one-at-a-time loop at 48, 7.0x at 24 (perf/generation_throughput.py)
     greedy: bool = True
 
     def to_dict(self) -> dict:
