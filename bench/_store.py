@@ -51,6 +51,11 @@ def wait_until_complete(folder: Path, key: str, timeout: float = 1800) -> None:
         time.sleep(1)
 
 
+def partial_dir(final: Path) -> Path:
+    """Where a resumable stage builds `final`: a stable hidden name the same command finds again."""
+    return final.parent / f".{final.name}.partial"
+
+
 def home() -> Path:
     """Where stage outputs go by default: $DOMAINBENCH_HOME, else ./runs."""
     return Path(os.environ.get("DOMAINBENCH_HOME", "runs"))
@@ -89,7 +94,7 @@ def atomic_output(
         if not final.is_dir() or (any(final.iterdir()) and (manifest or {}).get("stage") != stage):
             raise StoreError(f"{final} exists and is not a {stage} output; choose another --out")
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / (f".{final.name}.partial" if resumable else f".{final.name}.partial-{os.getpid()}")
+    tmp = partial_dir(final) if resumable else final.parent / f".{final.name}.partial-{os.getpid()}"
     if not resumable:
         shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(exist_ok=resumable)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import train
 
-from ._store import atomic_output, code_hash, home, is_complete, rank, stable_hash
+from ._store import atomic_output, code_hash, home, is_complete, partial_dir, rank, stable_hash
 from ._synth_stage import StageOutput
 
 
@@ -50,7 +50,7 @@ def run_train_stage(
     if is_complete(folder, key):
         return StageOutput(folder, key, reused=True)
     if rank() > 0:  # every rank trains; rank 0 alone writes and finalizes the stage folder
-        work = folder.parent / f".{folder.name}.partial"
+        work = partial_dir(folder)
         work.mkdir(parents=True, exist_ok=True)
         train.run(dataset.path, recipe, work, merge=False, progress=False)
         return StageOutput(folder, key, reused=False, result=None)

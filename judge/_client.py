@@ -15,11 +15,9 @@ from pathlib import Path
 
 import openai
 
-from ._jsonl import read_records, repair_tail
+from synth import read_jsonl, repair_jsonl_tail
 
-
-class JudgeUnavailable(RuntimeError):
-    """The judge endpoint could not be reached even after the retries."""
+from ._errors import JudgeUnavailable
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ class JudgeRequest:
 
 def read_judgments(path: Path) -> dict[str, dict]:
     """Finished judgments by id (scored or unscored); errors and a half-written line are retried."""
-    return {r["id"]: r for r in read_records(path) if r.get("status") in ("ok", "unscored")}
+    return {r["id"]: r for r in read_jsonl(path) if r.get("status") in ("ok", "unscored")}
 
 
 def _response_format(endpoint: JudgeEndpoint, schema: dict) -> dict:
@@ -106,7 +104,7 @@ async def _judge_one(client, endpoint: JudgeEndpoint, req: JudgeRequest) -> dict
 
 
 async def _run(requests: list[JudgeRequest], endpoint: JudgeEndpoint, out: Path, progress) -> list[dict]:
-    repair_tail(out)
+    repair_jsonl_tail(out)
     done = read_judgments(out)
     pending = [r for r in requests if r.id not in done]
     client = openai.AsyncOpenAI(

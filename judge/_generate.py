@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from ._jsonl import read_records, repair_tail
+from synth import read_jsonl, repair_jsonl_tail
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,11 @@ def generate(
 
 def read_answers(path: Path) -> dict[str, dict]:
     """Cached answers by key; a half-written last line from a killed run is ignored."""
-    return {r["key"]: r for r in read_records(path)}
+    return {r["key"]: r for r in read_jsonl(path)}
 
 
 def append_answers(path: Path, records: list[dict]) -> None:
-    repair_tail(path)
+    repair_jsonl_tail(path)
     with path.open("a", encoding="utf-8") as fh:
         for record in records:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")

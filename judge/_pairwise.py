@@ -8,6 +8,7 @@ import random
 import re
 from dataclasses import dataclass
 
+from ._client import JudgeRequest
 from ._text import neutralize
 
 NAME = "pair-ref-v1"
@@ -59,6 +60,25 @@ def parse(output: str, structured: bool) -> Verdict:
         return Verdict(value, "ok") if value in ("A", "B", "C") else Verdict(None, f"verdict {value!r} unknown")
     matches = VERDICT.findall(output or "")
     return Verdict(matches[-1], "ok") if matches else Verdict(None, "no [[A]], [[B]] or [[C]] in the output")
+
+
+def request(
+    rid: str, question: str, reference: str, answer_a: str, answer_b: str, meta: dict | None = None
+) -> JudgeRequest:
+    """One pairwise judgment, ready for run_judgments: its value is "A", "B", "C" (None if unscored)."""
+    return JudgeRequest(
+        id=rid,
+        prompt_name=NAME,
+        messages=render(question, reference, answer_a, answer_b),
+        schema=SCHEMA,
+        parse=_winner_and_reason,
+        meta=meta or {},
+    )
+
+
+def _winner_and_reason(output: str, structured: bool) -> tuple[str | None, str]:
+    verdict = parse(output, structured)
+    return verdict.winner, verdict.reason
 
 
 def first_order(sample_id: str, seed: int) -> tuple[str, str]:

@@ -30,7 +30,7 @@ IDENTICAL_WARNING = 0.95
 @dataclass(frozen=True)
 class JudgeSettings:
     generation: GenerationSettings = field(default_factory=GenerationSettings)
-    max_items: int | None = None  # judge the first N test items (all when None)
+    max_items: int | None = None  # judge a seeded spread of N test items (all when None)
     pairwise: bool = True
     calibration_probes: int = 10
     seed: int = 0
@@ -66,29 +66,11 @@ def _answers_for(model, tok, rows, prompts, name, model_sha, adapter_sha, settin
 
 
 def _single_request(rid: str, row: dict, answer: str, meta: dict) -> JudgeRequest:
-    return JudgeRequest(
-        id=rid,
-        prompt_name=single.NAME,
-        messages=single.render(_question(row), row["response"], answer),
-        schema=single.SCHEMA,
-        parse=lambda raw, structured: _unpack(single.parse(raw, structured)),
-        meta=meta,
-    )
+    return single.request(rid, _question(row), row["response"], answer, meta)
 
 
 def _pair_request(rid: str, row: dict, a: str, b: str, meta: dict) -> JudgeRequest:
-    return JudgeRequest(
-        id=rid,
-        prompt_name=pairwise.NAME,
-        messages=pairwise.render(_question(row), row["response"], a, b),
-        schema=pairwise.SCHEMA,
-        parse=lambda raw, structured: _unpack(pairwise.parse(raw, structured)),
-        meta=meta,
-    )
-
-
-def _unpack(parsed) -> tuple[object, str]:
-    return (parsed.score if hasattr(parsed, "score") else parsed.winner), parsed.reason
+    return pairwise.request(rid, _question(row), row["response"], a, b, meta)
 
 
 def run(

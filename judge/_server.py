@@ -15,7 +15,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from ._client import JudgeEndpoint, JudgeUnavailable
+from ._client import JudgeEndpoint
+from ._errors import JudgeUnavailable
 
 
 def free_port() -> int:

@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from ._client import JudgeRequest
 from ._text import neutralize
 
 NAME = "single-ref-v1"
@@ -64,3 +65,20 @@ def parse(output: str, structured: bool) -> Rating:
     if not matches:
         return Rating(None, "no [[rating]] in the judge's output")
     return _in_range(float(matches[-1]))
+
+
+def request(rid: str, question: str, reference: str, answer: str, meta: dict | None = None) -> JudgeRequest:
+    """One single-grading judgment, ready for run_judgments: its value is the rating (None if unscored)."""
+    return JudgeRequest(
+        id=rid,
+        prompt_name=NAME,
+        messages=render(question, reference, answer),
+        schema=SCHEMA,
+        parse=_rating_and_reason,
+        meta=meta or {},
+    )
+
+
+def _rating_and_reason(output: str, structured: bool) -> tuple[float | None, str]:
+    rating = parse(output, structured)
+    return rating.score, rating.reason

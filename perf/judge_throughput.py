@@ -21,16 +21,7 @@ from tests.judge.fault_server import FaultServer  # noqa: E402
 
 
 def requests(n: int) -> list[JudgeRequest]:
-    return [
-        JudgeRequest(
-            id=f"q{i}",
-            prompt_name=single.NAME,
-            messages=single.render(f"question {i}?", "reference", f"answer {i}"),
-            schema=single.SCHEMA,
-            parse=lambda raw, s: (single.parse(raw, s).score, single.parse(raw, s).reason),
-        )
-        for i in range(n)
-    ]
+    return [single.request(f"q{i}", f"question {i}?", "reference", f"answer {i}") for i in range(n)]
 
 
 def main() -> None:

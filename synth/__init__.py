@@ -11,6 +11,7 @@ from ._coverage import coverage_table, read_real_queries
 from ._domain import Domain, Intent, Policy, load_domain
 from ._embeddings import embed, load_embedder, shipped_minilm
 from ._errors import DomainError
+from ._jsonl import read_jsonl, repair_jsonl_tail
 from ._save import save
 from ._schema import validate_schema
 from ._settings import FilterSettings, SynthSettings
@@ -31,6 +32,8 @@ __all__ = [
     "VariationRates",
     "YamlDoc",
     "load_yaml",
+    "read_jsonl",
+    "repair_jsonl_tail",
     "validate_schema",
     "coverage_table",
     "embed",

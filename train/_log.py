@@ -9,11 +9,14 @@ from pathlib import Path
 
 from transformers import TrainerCallback
 
+from synth import read_jsonl, repair_jsonl_tail
+
 
 class JsonlLogCallback(TrainerCallback):
     def __init__(self, path: Path, counts: dict):
         self.path, self.counts = path, counts
         self.start = time.perf_counter()
+        repair_jsonl_tail(path)  # a run killed mid-line must not glue its torn line to the next record
 
     def _write(self, record: dict) -> None:
         with self.path.open("a", encoding="utf-8") as fh:
@@ -38,6 +41,4 @@ class JsonlLogCallback(TrainerCallback):
 
 
 def read_log(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_jsonl(path)

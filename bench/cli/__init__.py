@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from judge._client import JudgeUnavailable
+from judge._errors import JudgeUnavailable
 from synth import DomainError
 from train import TrainError
 

@@ -14,13 +14,7 @@ from tests.judge.fault_server import FaultServer
 
 def requests(n: int, start: int = 0) -> list[JudgeRequest]:
     return [
-        JudgeRequest(
-            id=f"s{i}:single:tuned",
-            prompt_name=single.NAME,
-            messages=single.render(f"question {i}?", "reference", f"answer {i}"),
-            schema=single.SCHEMA,
-            parse=lambda raw, structured: tuple(single.parse(raw, structured).__dict__.values()),
-        )
+        single.request(f"s{i}:single:tuned", f"question {i}?", "reference", f"answer {i}")
         for i in range(start, start + n)
     ]
 

@@ -8,20 +8,14 @@ import socket
 import pytest
 
 from judge import _single as single
-from judge._client import JudgeRequest, run_judgments
+from judge._client import run_judgments
 from judge._server import local_judge_server
 from train._sources import gguf_path
 
 
 @pytest.mark.integration
 def test_local_llama_cpp_judge(tmp_path):
-    req = JudgeRequest(
-        id="q1",
-        prompt_name=single.NAME,
-        messages=single.render("I lost my card. What should I do?", "Freeze it in the app.", "Freeze it in the app."),
-        schema=single.SCHEMA,
-        parse=lambda raw, s: (single.parse(raw, s).score, single.parse(raw, s).reason),
-    )
+    req = single.request("q1", "I lost my card. What should I do?", "Freeze it in the app.", "Freeze it in the app.")
     with local_judge_server(gguf_path("smollm2-135m")) as endpoint:
         port = int(endpoint.base_url.split(":")[2].split("/")[0])
         [record] = run_judgments([req], endpoint, tmp_path / "j.jsonl")

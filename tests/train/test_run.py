@@ -162,3 +162,16 @@ def test_a_half_written_checkpoint_is_skipped(tmp_path):
     assert last_complete_checkpoint(root) == str(root / "checkpoint-2")
     assert sorted(p.name for p in root.iterdir()) == ["checkpoint-2"]
     assert last_complete_checkpoint(tmp_path / "none") is None
+
+
+def test_a_torn_train_log_line_is_cut_before_a_resumed_run_appends(tmp_path):
+    from types import SimpleNamespace
+
+    from train._log import JsonlLogCallback, read_log
+
+    log = tmp_path / "train_log.jsonl"
+    log.write_text('{"step": 5, "loss": 2.5}\n{"step": 10, "lo')  # killed mid-line
+    assert read_log(log) == [{"step": 5, "loss": 2.5}]
+    callback = JsonlLogCallback(log, {"tokens": 0, "slots": 0})
+    callback.on_log(None, SimpleNamespace(global_step=12, epoch=0.1), None, logs={"eval_loss": 2.0})
+    assert read_log(log) == [{"step": 5, "loss": 2.5}, {"step": 12, "epoch": 0.1, "eval_loss": 2.0}]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 
-def repair_tail(path: Path) -> None:
+def repair_jsonl_tail(path: Path) -> None:
     """Drop a last line that a killed writer left without its newline."""
     if not path.is_file():
         return
@@ -16,7 +16,8 @@ def repair_tail(path: Path) -> None:
             fh.truncate(data.rfind(b"\n") + 1)
 
 
-def read_records(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict]:
+    """Every complete record; a torn or unreadable line is skipped."""
     out = []
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
