@@ -41,7 +41,7 @@ def run_train_stage(
     recipe: train.Recipe,
     merge: bool = False,
     out: Path | None = None,
-    progress: bool = True,
+    progress=True,
 ) -> StageOutput:
     source = train.resolve_model(recipe.base_model)
     material = train_material(dataset.key, recipe, source.sha256, merge)

@@ -30,7 +30,7 @@ class JudgeEndpoint:
     timeout: float = 60.0
     max_tokens: int = 384  # a judge that rambles is cut off; its judgment is then unscored, with the reason
     max_retries: int = 4
-    concurrency: int = 8
+    concurrency: int = 16  # perf/judge_throughput.py: 9.9x a sequential loop at 16, 6.3x at 8
 
     def describe(self) -> dict:
         """What ran, for the results: never the key."""
@@ -107,6 +107,8 @@ async def _run(requests: list[JudgeRequest], endpoint: JudgeEndpoint, out: Path,
     repair_jsonl_tail(out)
     done = read_judgments(out)
     pending = [r for r in requests if r.id not in done]
+    if progress and len(pending) < len(requests):
+        progress(len(requests) - len(pending))  # already on file from an earlier, interrupted run
     client = openai.AsyncOpenAI(
         base_url=endpoint.base_url,
         api_key=os.environ.get(endpoint.api_key_env) or "none",

@@ -1,6 +1,8 @@
 """Rule-based domain policy checks of an answer, from the domain's policy sheet and checks.yaml:
 no_invented_amounts  every amount, fee, rate or balance stated is in the policy sheet, the
                      item's evidence or the customer's own message;
+no_invented_contacts every phone number, email address or web address stated is in the policy
+                     sheet, the evidence or the customer's message (seed system 3 invented them);
 no_credential_request  never asks the customer for a full PIN, password, CVV or the like;
 refuses_out_of_scope   intents marked `refuse: true` must refuse or redirect;
 mentions_required      intents with `must_mention_any` must mention one of those terms."""
@@ -16,6 +18,9 @@ AMOUNT = re.compile(
     r"(?<![\w.])(?:[$€£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|dollars\b|usd\b|euros?\b))",
     re.IGNORECASE,
 )
+PHONE = re.compile(r"(?<![\w.])\+?\d(?:[\s().-]*\d){6,14}(?![\w.]*\d)")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+WEB = re.compile(r"\b(?:https?://|www\.)[^\s)\]>,]+", re.IGNORECASE)
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 
@@ -27,6 +32,14 @@ def amounts(text: str) -> set[float]:
         if number:
             out.add(round(float(number), 4))
     return out
+
+
+def contacts(text: str) -> set[str]:
+    """Phone numbers (as digits only), email addresses and web addresses (lower case) in `text`."""
+    found = {re.sub(r"\D", "", m) for m in PHONE.findall(text)}
+    found |= {m.lower().rstrip(".") for m in EMAIL.findall(text)}
+    found |= {m.lower().rstrip(".") for m in WEB.findall(text)}
+    return found
 
 
 def _alternation(terms: list[str]) -> str:
@@ -43,6 +56,7 @@ class PolicyChecker:
     def __init__(self, domain: Domain):
         policy_text = " ".join([*domain.policy.facts.values(), *(s.passage for s in domain.policy.sections.values())])
         self.allowed = amounts(policy_text)
+        self.allowed_contacts = contacts(policy_text)
         self.intents = {i.name: i for i in domain.intents}
         vocab = domain.checks
         self.credential_request = None
@@ -62,6 +76,10 @@ class PolicyChecker:
         invented = sorted(amounts(answer) - grounded)
         if invented:
             failures.append({"rule": "no_invented_amounts", "detail": f"states {invented}, not in the policy sheet"})
+        context = f"{item.get('evidence', '')} {item.get('query', '')}"
+        unknown = sorted(contacts(answer) - self.allowed_contacts - contacts(context))
+        if unknown:
+            failures.append({"rule": "no_invented_contacts", "detail": f"states {unknown}, not in the policy sheet"})
         if self.credential_request:
             for sentence in SENTENCE.findall(answer):
                 found = self.credential_request.search(sentence)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,15 +23,19 @@ from ._calibration import CalibrationThresholds, probe_items, summarize
 from ._client import JudgeEndpoint, JudgeRequest, run_judgments
 from ._generate import GenerationSettings, answer_key, append_answers, generate, read_answers
 from ._policy import PolicyChecker
+from ._remote import RemoteContestant, remote_answers
 from ._similarity import cosine_scores
 
 IDENTICAL_WARNING = 0.95
+Progress = Callable[[str, int], Callable[[int], None]]
 
 
 @dataclass(frozen=True)
 class JudgeSettings:
     generation: GenerationSettings = field(default_factory=GenerationSettings)
-    max_items: int | None = None  # judge a seeded spread of N test items (all when None)
+    max_items: int | None = None  # answer and score a seeded spread of N test items (all when None)
+    judge_items: int | None = None  # of those, send a seeded spread of N to the LLM judge (all when None)
+    contestants: tuple[RemoteContestant, ...] = ()  # endpoints answering beside base and tuned
     pairwise: bool = True
     calibration_probes: int = 10
     seed: int = 0
@@ -46,7 +51,8 @@ def _answers_for(model, tok, rows, prompts, name, model_sha, adapter_sha, settin
     keys = [answer_key(model_sha, adapter_sha, settings.generation, p) for p in prompts]
     todo = [i for i, k in enumerate(keys) if k not in cached]
     if todo:
-        fresh = generate(model, tok, [prompts[i] for i in todo], settings.generation, progress)
+        advance = progress(f"answers: {name}", len(todo)) if progress else None
+        fresh = generate(model, tok, [prompts[i] for i in todo], settings.generation, advance)
         records = []
         for i, res in zip(todo, fresh, strict=True):
             records.append(
@@ -80,18 +86,18 @@ def run(
     endpoint: JudgeEndpoint,
     out: Path,
     settings: JudgeSettings,
-    progress=None,
+    progress: Progress | None = None,
 ) -> dict:
-    """Judge base vs tuned for one trained adapter; write everything into `out`; return the summary."""
+    """Judge base vs tuned for one trained adapter; write everything into `out`; return the summary.
+    `progress(description, total)`, if given, returns a function that advances that task by n."""
     from datasets import load_from_disk
     from peft import PeftModel
 
     began = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     rows = list(load_from_disk(str(Path(dataset_dir) / "dataset"))["test"])
-    if settings.max_items and settings.max_items < len(rows):  # a seeded spread over intents, in id order
-        keep = set(random.Random(f"items:{settings.seed}").sample(range(len(rows)), settings.max_items))
-        rows = [r for i, r in enumerate(rows) if i in keep]
+    rows = _spread(rows, settings.max_items, f"items:{settings.seed}")
+    judged_ids = {r["id"] for r in _spread(rows, settings.judge_items, f"judge-items:{settings.seed}")}
     adapter_dir = Path(train_dir) / "adapter"
     if not (adapter_dir / "adapter_config.json").is_file():
         raise FileNotFoundError(f"no adapter at {adapter_dir} (run `bench train` first)")
@@ -108,8 +114,11 @@ def run(
         base = _answers_for(model, tok, rows, prompts, "base", source.sha256, None, settings, out, progress)
     tuned = _answers_for(model, tok, rows, prompts, "tuned", source.sha256, adapter_sha, settings, out, progress)
     del model
-    timings["answers_seconds"] = round(time.perf_counter() - t, 1)
     answers = {"base": base, "tuned": tuned}
+    for contestant in settings.contestants:
+        advance = progress(f"answers: {contestant.name}", len(rows)) if progress else None
+        answers[contestant.name] = remote_answers(contestant, rows, settings.generation, out, advance)
+    timings["answers_seconds"] = round(time.perf_counter() - t, 1)
     identical = sum(b["answer"] == u["answer"] for b, u in zip(base, tuned, strict=True)) / len(rows)
     warnings = []
     if identical >= IDENTICAL_WARNING:
@@ -147,10 +156,13 @@ def run(
         )
         for i, row in enumerate(rows)
         for name in answers
+        if row["id"] in judged_ids
     ]
     orders = {}
     if settings.pairwise:
         for i, row in enumerate(rows):
+            if row["id"] not in judged_ids:
+                continue
             first_a, first_b = pairwise.first_order(row["id"], settings.seed)
             orders[row["id"]] = first_a
             a, b = answers[first_a][i]["answer"], answers[first_b][i]["answer"]
@@ -169,11 +181,12 @@ def run(
         requests.append(
             _pair_request(f"cal{i}:pair:2", row, probe["bad"]["off_topic"], probe["good"], {"calibration": True})
         )
-    judged = {r["id"]: r for r in run_judgments(requests, endpoint, out / "judgments.jsonl", progress)}
+    advance = progress(f"judge: {endpoint.model}", len(requests)) if progress else None
+    judged = {r["id"]: r for r in run_judgments(requests, endpoint, out / "judgments.jsonl", advance)}
     timings["judge_seconds"] = round(time.perf_counter() - t, 1)
 
     for (qid, name), rec in per_sample.items():
-        j = judged[f"{qid}:single:{name}"]
+        j = judged.get(f"{qid}:single:{name}", {"status": "not_judged", "reason": "outside --judge-items"})
         rec.update(
             {
                 "judge_score": j.get("parsed"),
@@ -225,6 +238,12 @@ def run(
     _write_jsonl(out / "pairwise.jsonl", pairs)
     summary = {
         "items": len(rows),
+        "judged_items": len(judged_ids),
+        "contestants": {
+            "base": {"model": source.spec, "adapter": None},
+            "tuned": {"model": source.spec, "adapter_sha256": adapter_sha},
+            **{c.name: {"model": c.identity()} for c in settings.contestants},
+        },
         "identical_fraction": identical,
         "warnings": warnings,
         "judge": endpoint.describe(),
@@ -238,6 +257,14 @@ def run(
     }
     (out / "judge_summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     return summary
+
+
+def _spread(rows: list[dict], n: int | None, seed: str) -> list[dict]:
+    """A seeded sample of n rows (all when n is None or too big), kept in id order."""
+    if not n or n >= len(rows):
+        return rows
+    keep = set(random.Random(seed).sample(range(len(rows)), n))
+    return [r for i, r in enumerate(rows) if i in keep]
 
 
 def _write_jsonl(path: Path, records: list[dict]) -> None:

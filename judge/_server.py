@@ -69,8 +69,11 @@ def local_judge_server(gguf: Path, n_ctx: int = 4096, startup_timeout: float = 1
                 tail = log.read()[-1500:]
                 raise JudgeUnavailable(f"local judge server did not start ({' '.join(cmd[2:5])}): {tail}")
             time.sleep(0.5)
+        # One request at a time: the server runs one completion at once and, by default, interrupts
+        # it when another arrives; measured here, two in flight made each judgment 4-17 s instead
+        # of 0.3-2 s and broke the JSON-schema grammar mid-output.
         yield JudgeEndpoint(
-            model=Path(gguf).name, base_url=url, schema_style="llama_cpp", structured=True, concurrency=2, timeout=300
+            model=Path(gguf).name, base_url=url, schema_style="llama_cpp", structured=True, concurrency=1, timeout=300
         )
     finally:
         proc.terminate()

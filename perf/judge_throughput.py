@@ -2,7 +2,7 @@
 request: a sequential loop (concurrency 1, as the seed systems judged) against bounded
 concurrency, measured side by side; then a rerun with everything cached, counting requests.
 
-    python perf/judge_throughput.py [--requests 48] [--concurrency 8]
+    python perf/judge_throughput.py [--requests 96] [--concurrency 16]
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ def requests(n: int) -> list[JudgeRequest]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--requests", type=int, default=48)
-    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--requests", type=int, default=96)
+    ap.add_argument("--concurrency", type=int, default=JudgeEndpoint.concurrency)
     args = ap.parse_args()
     seconds = {}
     with FaultServer(delay=0.2) as server, tempfile.TemporaryDirectory() as tmp:

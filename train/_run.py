@@ -19,6 +19,7 @@ from ._log import JsonlLogCallback, read_log
 from ._merge import merge_adapter
 from ._model import device, load_tokenizer, prepare
 from ._plot import plot_loss
+from ._progress import StepProgress
 from ._recipe import Recipe
 from ._sources import resolve_model
 from ._tokenize import has_target, tokenize_row
@@ -44,8 +45,10 @@ def optimizer_for_device(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progress: bool = True) -> dict:
-    """Train a LoRA/QLoRA adapter for `recipe` on the dataset; resume from checkpoints in `out`."""
+def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progress=True) -> dict:
+    """Train a LoRA/QLoRA adapter for `recipe` on the dataset; resume from checkpoints in `out`.
+    `progress`: True for the Trainer's own bar, False for none, or a callable
+    `progress(description, total) -> advance(n)` feeding the caller's display."""
     from transformers import Trainer, TrainingArguments
 
     start = time.perf_counter()
@@ -129,7 +132,7 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         seed=recipe.seed,
         data_seed=recipe.seed,
         use_cpu=device() == "cpu",
-        disable_tqdm=not progress,
+        disable_tqdm=progress is not True,
         dataloader_num_workers=0,
     )
     log_path = out / "train_log.jsonl"
@@ -139,7 +142,7 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         train_dataset=train_ds,
         eval_dataset=eval_ds,
         data_collator=PadCollator(tok.pad_token_id),
-        callbacks=[JsonlLogCallback(log_path, counts)],
+        callbacks=[JsonlLogCallback(log_path, counts)] + ([StepProgress(progress)] if callable(progress) else []),
     )
     base_file = out / "base_eval.json"
     if base_file.is_file():

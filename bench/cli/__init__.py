@@ -9,7 +9,7 @@ from synth import DomainError
 from train import TrainError
 
 from .._store import StoreError
-from . import _data, _judge, _list, _new, _synth, _train, _validate
+from . import _data, _judge, _leaderboard, _list, _new, _run, _synth, _train, _validate
 from ._common import EXIT_BAD_INPUT, err_console
 
 app = typer.Typer(
@@ -19,6 +19,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("run")(_run.run_command)
+app.command("leaderboard")(_leaderboard.leaderboard_command)
 app.command("list")(_list.list_domains)
 app.command("validate")(_validate.validate)
 app.command("synth")(_synth.synth_command)

@@ -14,12 +14,13 @@ import synth
 from .._domains import domain_dir
 from .._synth_stage import run_synth_stage
 from .._train_stage import recipe_path, run_train_stage
-from ._common import console, fail, interactive
+from ._common import console, fail, interactive, progress_panel
 
 
-def _endpoint(judge: str, base_url: str | None, structured: bool):
+def endpoint_for(judge: str, base_url: str | None, structured: bool):
     """(context-manager factory yielding a JudgeEndpoint, identity recorded in the results)."""
     from judge._client import JudgeEndpoint
+    from judge._remote import parse_contestant
 
     if judge == "local":
         from judge._server import local_judge_server
@@ -27,10 +28,12 @@ def _endpoint(judge: str, base_url: str | None, structured: bool):
 
         gguf = gguf_path("smollm2-135m")
         return (lambda: local_judge_server(gguf)), {"kind": "local llama.cpp server", "model": gguf.name}
-    if judge.startswith("openai:") and len(judge) > len("openai:"):
-        endpoint = JudgeEndpoint(model=judge[len("openai:") :], base_url=base_url, structured=structured)
-        return (lambda: contextlib.nullcontext(endpoint)), endpoint.describe()
-    raise fail(f"--judge must be 'local' or 'openai:MODEL', got '{judge}'")
+    try:
+        spec = parse_contestant(judge)  # the same openai:MODEL[@BASE_URL] form as a contestant
+    except ValueError:
+        raise fail(f"--judge must be 'local', 'openai:MODEL' or 'openai:MODEL@BASE_URL', got '{judge}'") from None
+    endpoint = JudgeEndpoint(model=spec.model, base_url=base_url or spec.base_url, structured=structured)
+    return (lambda: contextlib.nullcontext(endpoint)), endpoint.describe()
 
 
 def judge_command(
@@ -46,9 +49,15 @@ def judge_command(
     ),
     judge_base_url: str | None = typer.Option(None, help="Any OpenAI-compatible endpoint (vLLM, Ollama, ...)."),
     judge_structured: bool = typer.Option(True, help="Send a JSON schema in response_format."),
-    max_items: int | None = typer.Option(None, help="Judge a seeded spread of N test items (default: all)."),
+    max_items: int | None = typer.Option(None, help="Answer and score a seeded spread of N test items (default: all)."),
+    judge_items: int | None = typer.Option(
+        None, help="Of those, send a seeded spread of N to the LLM judge (default: all)."
+    ),
     max_new_tokens: int = typer.Option(128, help="Answer length limit, the same for every contestant."),
     pairwise: bool = typer.Option(True, help="Also judge base vs tuned pairwise, in both orders."),
+    contestant: list[str] = typer.Option(
+        [], help="Extra contestant behind an endpoint, openai:MODEL@BASE_URL (repeatable)."
+    ),
     out: Path | None = typer.Option(None, help="Output folder. Default: $DOMAINBENCH_HOME/DOMAIN/judge-KEY."),
 ) -> None:
     """Answer the held-out test split with the base and the tuned model and score both.
@@ -63,13 +72,19 @@ def judge_command(
       bench judge banking --judge openai:Qwen2.5-7B-Instruct --judge-base-url http://127.0.0.1:8000/v1
     """
     from judge._generate import GenerationSettings
+    from judge._remote import parse_contestant
     from judge._run import JudgeSettings
 
     from .._judge_stage import run_judge_stage
 
-    if max_items is not None and max_items < 1:
-        raise fail(f"--max-items must be at least 1, got {max_items}")
-    factory, identity = _endpoint(judge, judge_base_url, judge_structured)
+    for name, value in (("--max-items", max_items), ("--judge-items", judge_items)):
+        if value is not None and value < 1:
+            raise fail(f"{name} must be at least 1, got {value}")
+    try:
+        extra = tuple(parse_contestant(c) for c in contestant)
+    except ValueError as exc:
+        raise fail(f"--contestant: {exc}") from None
+    factory, identity = endpoint_for(judge, judge_base_url, judge_structured)
     folder = domain_dir(domain)
     import train
 
@@ -77,10 +92,16 @@ def judge_command(
     dataset = run_synth_stage(folder, synth.SynthSettings.sized(size, seed=seed))
     trained = run_train_stage(folder.name, dataset, spec, progress=interactive())
     settings = JudgeSettings(
-        generation=GenerationSettings(max_new_tokens=max_new_tokens), max_items=max_items, pairwise=pairwise, seed=seed
+        generation=GenerationSettings(max_new_tokens=max_new_tokens),
+        max_items=max_items,
+        judge_items=judge_items,
+        contestants=extra,
+        pairwise=pairwise,
+        seed=seed,
     )
     console.print(f"judging {trained.path.name} with {identity} ...")
-    output = run_judge_stage(synth.load_domain(folder), dataset, trained, factory, identity, settings, out)
+    with progress_panel() as track:
+        output = run_judge_stage(synth.load_domain(folder), dataset, trained, factory, identity, settings, out, track)
     summary = output.result or json.loads((output.path / "judge_summary.json").read_text())
     _print_summary(output.path, summary, output.reused)
 
@@ -108,13 +129,27 @@ def _print_summary(path: Path, summary: dict, reused: bool) -> None:
         winners = pd.read_json(pairs_file, lines=True)["winner"].fillna("unscored")
         w = {k: int(v) for k, v in winners.value_counts().items()}
         console.print(f"pairwise (tuned vs base, both orders): {w}")
-    cal = summary["calibration"]
+    print_judge_notes(summary["judge"]["model"], summary["calibration"], summary["warnings"])
+    console.print(f"wrote {path}")
+
+
+def print_judge_notes(judge_model: str, cal: dict, warnings: list[str]) -> None:
+    """The judge's calibration (loudly when failed) and the run's warnings."""
     console.print(
-        f"judge {summary['judge']['model']}: calibration {'passed' if cal['passed'] else 'FAILED'} "
+        f"judge {judge_model}: calibration {'passed' if cal['passed'] else '[bold red]FAILED[/]'} "
         f"(accuracy {cal['accuracy']:.2f}, position consistency {cal['position_consistency']:.2f}, "
         f"parse failures {cal['parse_failure_rate']:.0%})"
         + ("" if cal["passed"] else ": its scores are not to be trusted")
     )
-    for warning in summary["warnings"]:
+    for warning in warnings:
         console.print(f"[bold yellow]warning:[/] {warning}")
-    console.print(f"wrote {path}")
+
+
+def parse_contestants(specs: list[str]) -> tuple:
+    """--contestant values as RemoteContestants, or the one-line error naming the bad one."""
+    from judge._remote import parse_contestant
+
+    try:
+        return tuple(parse_contestant(c) for c in specs)
+    except ValueError as exc:
+        raise fail(f"--contestant: {exc}") from None

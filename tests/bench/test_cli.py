@@ -121,6 +121,10 @@ def test_every_command_has_help():
         ["new", "--help"],
         ["data", "--help"],
         ["data", "coverage", "--help"],
+        ["train", "--help"],
+        ["judge", "--help"],
+        ["run", "--help"],
+        ["leaderboard", "--help"],
     ):
         res = run_bench(*args, cwd=REPO)
         assert res.returncode == 0 and "Usage" in res.stdout, args

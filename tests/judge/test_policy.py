@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from judge._policy import PolicyChecker, amounts
+from judge._policy import PolicyChecker, amounts, contacts
 from synth import SynthSettings, load_domain, synthesize
 from tests.conftest import BANKING
 
@@ -42,6 +42,22 @@ def test_invented_amount_fails_and_grounded_amounts_pass(checker):
     assert not checker.check("Easy Saver earns 5% APY.", item).passed
     sent = {"intent": "domestic_transfer", "query": "How do I send $450 to my sister?", "evidence": ""}
     assert checker.check("You can send the $450 in the app.", sent).passed  # the customer's own amount
+
+
+def test_contact_parsing():
+    text = "Call 1-800-555-0142 or (212) 555 0199, mail help@bank.example, see https://bank.example/help."
+    assert contacts(text) == {"18005550142", "2125550199", "help@bank.example", "https://bank.example/help"}
+    assert contacts("Fees are $25 per item, 3.10% APY, on 12/05/2026 at 10 a.m.") == set()
+
+
+def test_invented_contact_fails_and_policy_contacts_pass(checker):
+    item = {"intent": "report_lost_card", "query": "I lost my card", "evidence": ""}
+    invented = "Freeze it in the app, or call us on 1-888-123-4567."
+    assert rules(checker.check(invented, item)) == ["no_invented_contacts"]
+    assert rules(checker.check("Freeze it, and email cards@larkspur.com.", item)) == ["no_invented_contacts"]
+    assert checker.check("Freeze it in the app, or call us on 1-800-555-0142.", item).passed
+    assert checker.check("Freeze it in the app, or call 1 (800) 555-0142.", item).passed
+    assert checker.check("Freeze the card; forward phishing to phishing@larkspurbank.example.", item).passed
 
 
 def test_credential_request_fails_and_warnings_pass(checker):

@@ -1,0 +1,37 @@
+"""`bench leaderboard DOMAIN`: every run's results.json -> leaderboard.md, .csv, .html and .png."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._common import console, fail
+
+
+def leaderboard_command(
+    domain: str = typer.Argument(..., help="Domain name: reads RESULTS/DOMAIN/*/results.json."),
+    results: Path = typer.Option(Path("results"), help="Results folder that `bench run --out` wrote to."),
+) -> None:
+    """Aggregate all runs of a domain into its leaderboard.
+
+    Writes RESULTS/DOMAIN/leaderboard.md (renders on a repository page), leaderboard.csv (one row
+    per run, contestant and metric, with CIs and paired differences), a self-contained sortable
+    leaderboard.html and leaderboard.png (each metric with its 95% CI, base vs tuned). Every row
+    names the judge and whether it passed calibration. `bench run` calls this at its end.
+
+    Examples:
+      bench leaderboard banking
+      bench leaderboard banking --results /tmp/my-results
+    """
+    from judge._leaderboard import LeaderboardError, write_leaderboard
+
+    folder = results / Path(domain).name
+    if not folder.is_dir():
+        raise fail(f"no results for '{domain}' in {results} (run `bench run {domain}` first)")
+    try:
+        paths = write_leaderboard(folder)
+    except LeaderboardError as exc:
+        raise fail(str(exc)) from None
+    console.print(paths["md"].read_text(), markup=False)
+    console.print(f"wrote {', '.join(str(p) for p in paths.values())}")

@@ -1,0 +1,137 @@
+"""`bench run DOMAIN`: synth -> train -> judge -> results -> leaderboard, every finished stage reused."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from .._domains import domain_dir
+from ._common import console, fail, progress_panel, quiet_libraries
+from ._judge import endpoint_for, parse_contestants, print_judge_notes
+
+LOCAL_JUDGE_ITEMS = 8  # ~4 judgments per item at 3-9 s each on 2 CPU cores: keeps `bench run` near 15 min
+
+
+def run_command(
+    domain: str = typer.Argument(..., help="Domain name under benchmarks/, or a path to a domain folder."),
+    recipe: str = typer.Option("default", help="Recipe name in benchmarks/DOMAIN/recipes/, or a recipe file."),
+    models: str | None = typer.Option(
+        None,
+        help="Comma-separated base models, each trained and judged: built-in specs "
+        "(smollm2-135m, gemma3-270m), local Hugging Face folders or hub ids. Default: the recipe's.",
+    ),
+    judge: str = typer.Option(
+        "local",
+        help="'local' (a llama.cpp server on 127.0.0.1 the harness starts and stops, shipped SmolLM2 GGUF) "
+        "or 'openai:MODEL' / 'openai:MODEL@BASE_URL' (key from OPENAI_API_KEY).",
+    ),
+    judge_base_url: str | None = typer.Option(None, help="Judge endpoint (vLLM, Ollama, llama.cpp, OpenAI)."),
+    judge_structured: bool = typer.Option(True, help="Send a JSON schema in response_format."),
+    contestant: list[str] = typer.Option(
+        [], help="Extra contestant behind an endpoint, openai:MODEL@BASE_URL (repeatable)."
+    ),
+    seed: int = typer.Option(0, help="Seed of the dataset and of the judge's per-sample order."),
+    size: int = typer.Option(1000, help="Train rows of the synthetic dataset."),
+    max_steps: int | None = typer.Option(None, help="Override the recipe's max_steps."),
+    max_items: int | None = typer.Option(None, help="Answer and score a seeded spread of N test items (default: all)."),
+    judge_items: int | None = typer.Option(
+        None,
+        help=f"Send a seeded spread of N scored items to the LLM judge. Default: {LOCAL_JUDGE_ITEMS} with the "
+        "local judge (CPU time), all with an endpoint judge.",
+    ),
+    calibration_probes: int = typer.Option(4, help="Judge-calibration probes (each costs 6 judgments)."),
+    max_new_tokens: int = typer.Option(128, help="Answer length limit, the same for every contestant."),
+    out: Path = typer.Option(Path("results"), help="Results folder: writes OUT/DOMAIN/RUN_ID/ and the leaderboard."),
+) -> None:
+    """Run the whole benchmark for a domain and update its leaderboard.
+
+    Builds the synthetic dataset, trains a QLoRA adapter for each model, answers the held-out test
+    split with base and tuned, scores the answers (cosine similarity, policy checks, LLM judge
+    with calibration), writes results/DOMAIN/RUN_ID/results.json with CIs and paired tuned-vs-base
+    tests, and regenerates results/DOMAIN/leaderboard.{md,csv,html,png}. Every stage is keyed by
+    a hash of its inputs: a rerun reuses finished work, and a killed run resumes.
+
+    Examples:
+      bench run banking
+      bench run banking --models smollm2-135m,gemma3-270m
+      bench run banking --judge openai:gpt-4o-mini
+      bench run banking --models meta-llama/Llama-3.2-3B-Instruct --recipe bankllama \\
+          --judge openai:Qwen2.5-7B-Instruct@http://127.0.0.1:8000/v1
+    """
+    from judge._generate import GenerationSettings
+    from judge._leaderboard import write_leaderboard
+    from judge._run import JudgeSettings
+
+    from .._pipeline import RunPlan, run_pipeline
+
+    for name, value in (("--max-items", max_items), ("--judge-items", judge_items), ("--max-steps", max_steps)):
+        if value is not None and value < 1:
+            raise fail(f"{name} must be at least 1, got {value}")
+    if calibration_probes < 1:
+        raise fail(f"--calibration-probes must be at least 1, got {calibration_probes}")
+    extra = parse_contestants(contestant)
+    model_list = tuple(m.strip() for m in models.split(",") if m.strip()) if models else ()
+    if models is not None and not model_list:
+        raise fail("--models is empty")
+    folder = domain_dir(domain)
+    factory, identity = endpoint_for(judge, judge_base_url, judge_structured)
+    if judge_items is None and judge == "local":
+        judge_items = LOCAL_JUDGE_ITEMS
+    plan = RunPlan(
+        domain_dir=folder,
+        recipe=recipe,
+        models=model_list,
+        seed=seed,
+        size=size,
+        max_steps=max_steps,
+        judge=JudgeSettings(
+            generation=GenerationSettings(max_new_tokens=max_new_tokens),
+            max_items=max_items,
+            judge_items=judge_items,
+            calibration_probes=calibration_probes,
+            contestants=extra,
+            seed=seed,
+        ),
+        results_dir=out,
+    )
+    began = time.perf_counter()
+    quiet_libraries()
+    with progress_panel() as track:
+        written = run_pipeline(plan, factory, identity, track, report=lambda line: console.print(line))
+    paths = write_leaderboard(out / folder.name)
+    _print_summary([json.loads(p.read_text()) for p in written])
+    console.print(f"leaderboard: {paths['md']} (also .csv, .html, .png); {time.perf_counter() - began:.0f} s in all")
+
+
+def _print_summary(runs: list[dict]) -> None:
+    from judge._leaderboard import format_delta, format_metric
+
+    table = Table(title="bench run: mean [95% CI]; Δ = minus base, paired [95% CI] p")
+    for col in ("model", "contestant", "cosine", "Δ cosine", "policy pass", "Δ policy", "judge 1-10"):
+        table.add_column(col)
+    for run in runs:
+        for name, metrics in run["results"].items():
+            comparison = run["comparisons"].get(f"{name} - base", {})
+            table.add_row(
+                run["config"]["model"]["spec"],
+                name,
+                format_metric(metrics["cosine"], "cosine"),
+                format_delta(comparison.get("cosine"), "cosine"),
+                format_metric(metrics["policy_pass"], "policy_pass"),
+                format_delta(comparison.get("policy_pass"), "policy_pass"),
+                format_metric(metrics["judge_score"], "judge_score"),
+            )
+    console.print(table)
+    for run in runs:
+        pair = run["pairwise"].get("tuned vs base")
+        if pair and pair["n"]:
+            console.print(
+                f"{run['config']['model']['spec']}: pairwise tuned vs base {pair['wins']} wins / "
+                f"{pair['ties']} ties / {pair['losses']} losses ({pair['unscored']} unscored), "
+                f"adjusted win rate {pair['win_rate_adjusted']:.2f}"
+            )
+        print_judge_notes(run["judge"]["model"], run["judge"]["calibration"], run["warnings"])

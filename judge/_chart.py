@@ -1,0 +1,58 @@
+"""leaderboard.png: one panel per metric, each run's contestants as points with 95% CI bars,
+base and tuned side by side (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from ._results import METRICS  # noqa: E402
+
+TITLES = {
+    "cosine": "cosine similarity to reference",
+    "judge_score": "LLM judge 1-10",
+    "policy_pass": "policy pass rate",
+    "answer_tokens": "answer tokens",
+}
+COLORS = {"base": "#7f7f7f", "tuned": "#1f77b4"}
+
+
+def plot_leaderboard(runs: list[dict], out: Path) -> None:
+    fig, axes = plt.subplots(1, len(METRICS), figsize=(4.2 * len(METRICS), 0.9 + 0.55 * max(2, len(runs) * 2)))
+    labels = [f"{r['config']['model']['spec']} / {r['config']['recipe']['name']}" for r in runs]
+    for ax, metric in zip(axes, METRICS, strict=True):
+        contestants = sorted({c for r in runs for c in r["results"]}, key=lambda c: (c != "base", c != "tuned", c))
+        width = 0.8 / len(contestants)
+        for k, name in enumerate(contestants):
+            for i, run in enumerate(runs):
+                d = run["results"].get(name, {}).get(metric)
+                if not d or d["mean"] is None:
+                    continue
+                y = i + (k - (len(contestants) - 1) / 2) * width
+                lo, hi = d["ci95"]
+                ax.errorbar(
+                    d["mean"],
+                    y,
+                    xerr=[[d["mean"] - lo], [hi - d["mean"]]],
+                    fmt="o",
+                    color=COLORS.get(name, f"C{k + 2}"),
+                    capsize=3,
+                    label=name if i == 0 else None,
+                )
+        title = TITLES[metric]
+        if metric == "judge_score" and not all(r["judge"]["calibration_passed"] for r in runs):
+            title += "\n(judge FAILED calibration)"
+        ax.set_title(title, fontsize=10)
+        ax.set_yticks(range(len(runs)))
+        ax.set_yticklabels(labels if ax is axes[0] else [""] * len(runs), fontsize=8)
+        ax.set_ylim(-0.7, len(runs) - 0.3)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].legend(fontsize=8, loc="lower left")
+    fig.suptitle("base vs tuned, mean with 95% bootstrap CI", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110, format="png")
+    plt.close(fig)

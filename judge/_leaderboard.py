@@ -1,0 +1,215 @@
+"""The domain leaderboard from every results.json under results/DOMAIN/: leaderboard.md (renders on
+a repository page), leaderboard.csv (one row per run, contestant and metric), a self-contained
+sortable leaderboard.html and leaderboard.png. Every row names its run, model, recipe and judge,
+and whether that judge passed calibration."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ._chart import plot_leaderboard
+from ._results import METRICS
+
+LABELS = {"cosine": "cosine", "judge_score": "judge 1-10", "policy_pass": "policy pass", "answer_tokens": "tokens"}
+
+
+class LeaderboardError(RuntimeError):
+    pass
+
+
+def load_runs(domain_results: Path) -> list[dict]:
+    runs = []
+    for path in sorted(Path(domain_results).glob("*/results.json")):
+        try:
+            record = json.loads(path.read_text())
+        except ValueError as exc:
+            raise LeaderboardError(f"{path}: not valid JSON ({exc})") from None
+        if not str(record.get("schema", "")).startswith("domainbench.results/"):
+            raise LeaderboardError(f"{path}: not a domainbench results file (no 'schema' field)")
+        record["_run_id"] = path.parent.name
+        runs.append(record)
+    if not runs:
+        raise LeaderboardError(f"no */results.json under {domain_results} (run `bench run DOMAIN` first)")
+    return runs
+
+
+def _judge_label(run: dict) -> str:
+    judge = run["judge"]
+    state = "passed" if judge["calibration_passed"] else "FAILED"
+    return f"{judge['model']} (calibration {state}, acc {judge['calibration']['accuracy']:.2f})"
+
+
+def long_table(runs: list[dict]) -> pd.DataFrame:
+    rows = []
+    for run in runs:
+        for contestant, metrics in run["results"].items():
+            comparison = run["comparisons"].get(f"{contestant} - base", {})
+            for metric, d in metrics.items():
+                delta = comparison.get(metric, {})
+                rows.append(
+                    {
+                        "run": run["_run_id"],
+                        "model": run["config"]["model"]["spec"],
+                        "recipe": run["config"]["recipe"]["name"],
+                        "contestant": contestant,
+                        "metric": metric,
+                        "mean": d["mean"],
+                        "stderr": d["stderr"],
+                        "ci95_low": (d["ci95"] or [None, None])[0],
+                        "ci95_high": (d["ci95"] or [None, None])[1],
+                        "n": d["n"],
+                        "unscored": d["unscored"],
+                        "delta_vs_base": delta.get("delta"),
+                        "delta_ci95_low": (delta.get("ci95") or [None, None])[0],
+                        "delta_ci95_high": (delta.get("ci95") or [None, None])[1],
+                        "delta_p_value": delta.get("p_value"),
+                        "judge": run["judge"]["model"],
+                        "judge_calibration_passed": run["judge"]["calibration_passed"],
+                        "git_commit": (run.get("git") or {}).get("commit"),
+                        "date": run["date"],
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def format_metric(d: dict, metric: str) -> str:
+    if d["mean"] is None:
+        return "-"
+    pct = metric == "policy_pass"
+    f = (
+        (lambda x: f"{x:.0%}")
+        if pct
+        else (lambda x: f"{x:.0f}")
+        if metric == "answer_tokens"
+        else (lambda x: f"{x:.3f}")
+    )
+    text = f"{f(d['mean'])} [{f(d['ci95'][0])}, {f(d['ci95'][1])}]"
+    if metric == "judge_score":
+        text += f" n={d['n']}" + (f", {d['unscored']} unscored" if d["unscored"] else "")
+    return text
+
+
+def format_delta(d: dict | None, metric: str) -> str:
+    if not d or d["delta"] is None:
+        return ""
+    scale, digits = (100, 1) if metric == "policy_pass" else (1, 0 if metric == "answer_tokens" else 3)
+    unit = " pts" if metric == "policy_pass" else ""
+    lo, hi = (x * scale for x in d["ci95"])
+    return f"{d['delta'] * scale:+.{digits}f}{unit} [{lo:+.{digits}f}, {hi:+.{digits}f}] p={d['p_value']:.3g}"
+
+
+def wide_table(runs: list[dict]) -> pd.DataFrame:
+    """One row per run and contestant, each metric as 'mean [95% CI]', for reading."""
+    rows = []
+    for run in runs:
+        pair = run["pairwise"].get("tuned vs base")
+        for contestant, metrics in run["results"].items():
+            row = {
+                "model": run["config"]["model"]["spec"],
+                "recipe": run["config"]["recipe"]["name"],
+                "contestant": contestant,
+            }
+            for metric in METRICS:
+                row[LABELS[metric]] = format_metric(metrics[metric], metric)
+            comparison = run["comparisons"].get(f"{contestant} - base", {})
+            row["Δ cosine vs base"] = format_delta(comparison.get("cosine"), "cosine")
+            row["Δ policy vs base"] = format_delta(comparison.get("policy_pass"), "policy_pass")
+            row["pairwise vs base (W/T/L)"] = (
+                f"{pair['wins']}/{pair['ties']}/{pair['losses']}, adj. win rate {pair['win_rate_adjusted']:.2f}"
+                if contestant == "tuned" and pair and pair["n"]
+                else ""
+            )
+            row["judge"] = _judge_label(run)
+            row["run"] = run["_run_id"]
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str) -> str:
+    first = runs[0]
+    lines = [
+        f"# {domain} leaderboard",
+        "",
+        f"{len(runs)} run(s); generated by `bench leaderboard {domain}` from `results/{domain}/*/results.json`.",
+        "Each cell: mean [95% bootstrap CI]. Δ columns: contestant minus base on the same test items, "
+        "[paired bootstrap 95% CI], p = two-sided p-value.",
+        "",
+        wide.to_markdown(index=False),
+        "",
+        "## How each number was produced",
+        "",
+    ]
+    lines += [f"- **{LABELS[m]}**: {text}" for m, text in first["metric_definitions"].items()]
+    lines += [f"- **{k}**: {v}" for k, v in first["statistics"].items()]
+    lines += [
+        "",
+        "| run | command | test items | judged items | judge | git commit | hardware | date |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        hw = run.get("hardware", {})
+        lines.append(
+            f"| {run['_run_id']} | `{run.get('command') or '-'}` | {run['n_samples']['test_items']} | "
+            f"{run['n_samples']['judged_items']} | {_judge_label(run)} | {(run.get('git') or {}).get('commit', '-')} | "
+            f"{hw.get('cpu_count')} x {hw.get('cpu', '?')}, {hw.get('memory_gb')} GB | {run['date']} |"
+        )
+    failed = [r["_run_id"] for r in runs if not r["judge"]["calibration_passed"]]
+    if failed:
+        lines += [
+            "",
+            f"**Judge calibration FAILED in {len(failed)} run(s)** ({', '.join(failed)}): that judge could not rate "
+            "known-good answers above known-bad ones reliably, so its judge 1-10 and pairwise numbers are not to be "
+            "trusted; cosine and policy numbers do not depend on it.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+# pandas writes the table; the few lines of script that make its columns sortable are written by
+# hand because the page must work offline, and the table libraries that do this load from a CDN.
+SORT_SCRIPT = """<script>
+document.querySelectorAll('table.leaderboard th').forEach((th, col) => {
+  th.style.cursor = 'pointer'; th.title = 'sort';
+  th.addEventListener('click', () => {
+    const body = th.closest('table').tBodies[0], rows = Array.from(body.rows);
+    const dir = th.dataset.dir = th.dataset.dir === 'asc' ? 'desc' : 'asc';
+    const key = r => { const t = r.cells[col].innerText, n = parseFloat(t); return isNaN(n) ? t : n; };
+    rows.sort((a, b) => (key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) * (dir === 'asc' ? 1 : -1));
+    rows.forEach(r => body.appendChild(r));
+  });
+});
+</script>"""
+
+
+def _html(markdown_intro: str, wide: pd.DataFrame, chart: Path, domain: str) -> str:
+    png = base64.b64encode(chart.read_bytes()).decode()
+    table = wide.to_html(index=False, classes="leaderboard", border=0, escape=True)
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(domain)} leaderboard</title>"
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:13px}"
+        "th,td{border:1px solid #ccc;padding:4px 6px;text-align:left}th{background:#eee}</style></head><body>"
+        f"<h1>{html.escape(domain)} leaderboard</h1><p>{html.escape(markdown_intro)}</p>{table}"
+        f"<p><img alt='metrics with 95% CI' src='data:image/png;base64,{png}'></p>{SORT_SCRIPT}</body></html>\n"
+    )
+
+
+def write_leaderboard(domain_results: Path) -> dict[str, Path]:
+    """Write leaderboard.{md,csv,html,png} into results/DOMAIN/ (each to a temporary name first)."""
+    domain_results = Path(domain_results)
+    domain = domain_results.name
+    runs = load_runs(domain_results)
+    wide = wide_table(runs)
+    paths = {ext: domain_results / f"leaderboard.{ext}" for ext in ("md", "csv", "html", "png")}
+    tmp = {ext: p.with_name(f".{p.name}.partial") for ext, p in paths.items()}
+    plot_leaderboard(runs, tmp["png"])
+    tmp["md"].write_text(_markdown(runs, wide, domain))
+    long_table(runs).to_csv(tmp["csv"], index=False)
+    intro = "Click a column header to sort. Each cell: mean [95% bootstrap CI]; see leaderboard.md for definitions."
+    tmp["html"].write_text(_html(intro, wide, tmp["png"], domain))
+    for ext in paths:
+        tmp[ext].rename(paths[ext])
+    return paths

@@ -1,0 +1,126 @@
+"""`bench run` end to end at tiny sizes (tiny model, loopback judge and contestant endpoint):
+results JSON, leaderboard files, reuse, a SIGKILL mid-run and a resume that ends with the same
+results as an uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO, run_bench
+from tests.judge.fault_server import FaultServer
+
+
+@pytest.fixture
+def tiny_recipe(tmp_path, tiny_llama) -> Path:
+    recipe = tmp_path / "tiny.yaml"
+    recipe.write_text(
+        f"base_model: {tiny_llama}\nsequence_len: 1024\nmicro_batch_size: 4\nmax_steps: 3\n"
+        "eval_steps: 3\nmax_eval_samples: 4\nlora_r: 4\nlearning_rate: 0.05\n"
+    )
+    return recipe
+
+
+def args_for(recipe: Path, server: FaultServer, results: Path, *extra: str) -> list[str]:
+    return [
+        "run",
+        "banking",
+        "--recipe",
+        str(recipe),
+        "--size",
+        "40",
+        "--max-items",
+        "8",
+        "--max-new-tokens",
+        "6",
+        "--calibration-probes",
+        "2",
+        "--judge",
+        f"openai:fault-judge@{server.base_url}",
+        "--out",
+        str(results),
+        *extra,
+    ]
+
+
+def test_run_writes_results_and_leaderboard_and_reuses_everything(tmp_path, tiny_recipe):
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": "sk-run-secret-42"}
+    results = tmp_path / "results"
+    with FaultServer() as server:
+        extra = ("--contestant", f"openai:remote@{server.base_url}")
+        res = run_bench(*args_for(tiny_recipe, server, results, *extra), cwd=REPO, env=env)
+        assert res.returncode == 0, res.stderr[-3000:]
+        hits = server.hits
+        began = time.monotonic()
+        again = run_bench(*args_for(tiny_recipe, server, results, *extra), cwd=REPO, env=env)
+        assert again.returncode == 0 and server.hits == hits  # everything reused: no request at all
+    assert time.monotonic() - began < 60
+    [run] = list((results / "banking").glob("*/results.json"))
+    record = json.loads(run.read_text())
+    assert set(record["results"]) == {"base", "tuned", "openai:remote"}
+    cos = record["results"]["tuned"]["cosine"]
+    assert cos["n"] == 8 and cos["ci95"][0] <= cos["mean"] <= cos["ci95"][1] and cos["stderr"] > 0
+    delta = record["comparisons"]["tuned - base"]["cosine"]
+    assert delta["n"] == 8 and 0 < delta["p_value"] <= 1
+    assert record["pairwise"]["tuned vs base"]["n"] + record["pairwise"]["tuned vs base"]["unscored"] == 8
+    assert record["judge"]["model"] == "fault-judge" and "calibration_passed" in record["judge"]
+    assert record["config"]["adapter_sha256"] and record["config"]["model"]["sha256"]
+    assert record["git"]["commit"] and record["versions"]["torch"] and record["hardware"]["cpu_count"]
+    assert all(record["stages"][s]["reused"] for s in ("synth", "train", "judge"))  # the rerun's record
+    assert (run.parent / "judgments.jsonl").is_file() and (run.parent / "scores.jsonl").is_file()
+    board = results / "banking"
+    md = (board / "leaderboard.md").read_text()
+    assert "fault-judge (calibration" in md and "| tuned" in md and "Δ cosine vs base" in md
+    csv = pd.read_csv(board / "leaderboard.csv")
+    assert set(csv["contestant"]) == {"base", "tuned", "openai:remote"} and set(csv["metric"]) >= {"cosine"}
+    html = (board / "leaderboard.html").read_text()
+    assert "<script>" in html and "data:image/png;base64," in html and "http" not in html.split("<script>")[1]
+    assert (board / "leaderboard.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for path in [*tmp_path.joinpath("home").rglob("*"), *results.rglob("*")]:
+        if path.is_file():
+            assert b"sk-run-secret-42" not in path.read_bytes(), path
+    board_again = run_bench("leaderboard", "banking", "--results", str(results), cwd=REPO)
+    assert board_again.returncode == 0 and "banking leaderboard" in board_again.stdout
+
+
+def test_killed_run_resumes_to_the_same_results(tmp_path, tiny_recipe):
+    with FaultServer(delay=0.15) as server:
+        straight = tmp_path / "straight"
+        env = {"DOMAINBENCH_HOME": str(straight / "home")}
+        assert run_bench(*args_for(tiny_recipe, server, straight / "results"), cwd=REPO, env=env).returncode == 0
+
+        killed = tmp_path / "killed"
+        env = {**os.environ, "DOMAINBENCH_HOME": str(killed / "home")}
+        cmd = [sys.executable, "-m", "bench", *args_for(tiny_recipe, server, killed / "results")]
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 300
+        judgments = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            found = list((killed / "home" / "banking").glob(".judge-*.partial/judgments.jsonl"))
+            if found and found[0].stat().st_size > 0:
+                judgments = found[0]
+                break
+            time.sleep(0.05)
+        assert judgments is not None, "the run ended before it was judging"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert not list((killed / "results").rglob("results.json"))  # nothing finished-looking
+        partial = len(judgments.read_text().splitlines())
+        hits = server.hits
+        res = run_bench(*args_for(tiny_recipe, server, killed / "results"), cwd=REPO, env=env)
+        assert res.returncode == 0, res.stderr[-3000:]
+    [a] = list((straight / "results" / "banking").glob("*/results.json"))
+    [b] = list((killed / "results" / "banking").glob("*/results.json"))
+    first, second = json.loads(a.read_text()), json.loads(b.read_text())
+    assert first["results_hash"] == second["results_hash"]
+    assert first["results"] == second["results"] and first["comparisons"] == second["comparisons"]
+    total = len((b.parent / "judgments.jsonl").read_text().splitlines())
+    assert server.hits - hits <= total - partial + 1  # the resume re-sent only what was missing
