@@ -22,7 +22,8 @@ COLORS = {"base": "#7f7f7f", "tuned": "#1f77b4"}
 
 
 def plot_leaderboard(runs: list[dict], out: Path) -> None:
-    fig, axes = plt.subplots(1, len(METRICS), figsize=(4.2 * len(METRICS), 0.9 + 0.55 * max(2, len(runs) * 2)))
+    fig, grid = plt.subplots(2, 2, figsize=(11, 2.2 + 1.1 * max(2, len(runs) * 2)))
+    axes = list(grid.flat)
     labels = [f"{r['config']['model']['spec']} / {r['config']['recipe']['name']}" for r in runs]
     for ax, metric in zip(axes, METRICS, strict=True):
         contestants = sorted({c for r in runs for c in r["results"]}, key=lambda c: (c != "base", c != "tuned", c))
@@ -48,10 +49,10 @@ def plot_leaderboard(runs: list[dict], out: Path) -> None:
             title += "\n(judge FAILED calibration)"
         ax.set_title(title, fontsize=10)
         ax.set_yticks(range(len(runs)))
-        ax.set_yticklabels(labels if ax is axes[0] else [""] * len(runs), fontsize=8)
+        ax.set_yticklabels(labels if ax in (axes[0], axes[2]) else [""] * len(runs), fontsize=8)
         ax.set_ylim(-0.7, len(runs) - 0.3)
         ax.grid(axis="x", alpha=0.3)
-    axes[0].legend(fontsize=8, loc="lower left")
+    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.suptitle("base vs tuned, mean with 95% bootstrap CI", fontsize=11)
     fig.tight_layout()
     fig.savefig(out, dpi=110, format="png")

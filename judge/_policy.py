@@ -18,7 +18,8 @@ AMOUNT = re.compile(
     r"(?<![\w.])(?:[$€£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|dollars\b|usd\b|euros?\b))",
     re.IGNORECASE,
 )
-PHONE = re.compile(r"(?<![\w.])\+?\d(?:[\s().-]*\d){6,14}(?![\w.]*\d)")
+# 10 to 15 digits: a full phone number, not a year range such as 2022-2023.
+PHONE = re.compile(r"(?<![\w.])\+?\d(?:[\s().-]*\d){9,14}(?![\w.]*\d)")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 WEB = re.compile(r"\b(?:https?://|www\.)[^\s)\]>,]+", re.IGNORECASE)
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")

@@ -144,6 +144,10 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         data_collator=PadCollator(tok.pad_token_id),
         callbacks=[JsonlLogCallback(log_path, counts)] + ([StepProgress(progress)] if callable(progress) else []),
     )
+    if progress is not True:  # the Trainer prints every log dict when its bar is off; train_log.jsonl has them
+        from transformers import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
     base_file = out / "base_eval.json"
     if base_file.is_file():
         base_eval = json.loads(base_file.read_text())["eval_loss"]
