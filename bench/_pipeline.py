@@ -86,6 +86,11 @@ def run_pipeline(plan: RunPlan, endpoint_factory, judge_identity: dict, track=No
         judge_record = _stage_record(judged, time.perf_counter() - t)
         report(f"judge {model}: {judged.path} ({'reused' if judged.reused else 'judged'})")
         folder = Path(plan.results_dir) / domain.name / run_id(model, recipe.name, judged.key)
+        kept = _unchanged(folder, dataset.key, trained.key, judged.key)
+        if kept:  # the same stages: keep the record of the invocation that did the work
+            written.append(kept)
+            report(f"results: {kept} (unchanged)")
+            continue
         results = _results(plan, recipe, dataset, trained, judged, judge_identity)
         results["stages"] = {"synth": synth_record, "train": train_record, "judge": judge_record}
         results["total_seconds_this_invocation"] = round(time.perf_counter() - began, 1)
@@ -131,6 +136,15 @@ def _results(plan: RunPlan, recipe, dataset, trained, judged, judge_identity: di
         "samples": {name: name for name in SAMPLE_FILES},
         **provenance(),
     }
+
+
+def _unchanged(folder: Path, *keys: str) -> Path | None:
+    path = folder / "results.json"
+    try:
+        hashes = json.loads(path.read_text()).get("task_hashes", {})
+    except (OSError, ValueError):
+        return None
+    return path if (hashes.get("dataset"), hashes.get("train"), hashes.get("judge")) == keys else None
 
 
 def _write_results(folder: Path, results: dict, judge_dir: Path) -> Path:

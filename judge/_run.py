@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -254,6 +255,7 @@ def run(
         "prompt_format": metrics["prompt_format"],
         "timings": timings,
         "wall_seconds": round(time.perf_counter() - began, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),  # process peak so far
     }
     (out / "judge_summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     return summary
