@@ -49,7 +49,7 @@ def run_judge_stage(
             assert isinstance(endpoint, JudgeEndpoint)
             result = judge_run(domain, dataset.path, train.path, endpoint, work, settings, progress)
         summary.update(
-            {k: result[k] for k in ("items", "identical_fraction", "warnings", "wall_seconds", "peak_rss_mb")}
+            {k: result[k] for k in ("items", "identical_fraction", "warnings", "wall_seconds", "process_peak_rss_mb")}
         )
         summary["calibration_passed"] = result["calibration"]["passed"]
     return StageOutput(folder, key, reused=False, result=result)

@@ -56,12 +56,10 @@ def _stage_record(out: StageOutput, seconds: float) -> dict:
     }
 
 
-def _peak_rss_mb() -> dict:
-    to_mb = 1 / 1024  # ru_maxrss is in KiB on Linux
-    return {
-        "harness": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * to_mb, 1),
-        "child_processes": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * to_mb, 1),
-    }
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (ru_maxrss, KiB on Linux). The local judge
+    server is a separate, small process (the GGUF is about 100 MB) and is not included."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def run_pipeline(plan: RunPlan, endpoint_factory, judge_identity: dict, track=None, report=print) -> list[Path]:

@@ -255,7 +255,8 @@ def run(
         "prompt_format": metrics["prompt_format"],
         "timings": timings,
         "wall_seconds": round(time.perf_counter() - began, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),  # process peak so far
+        # this process's peak so far: under `bench run` it includes the training that ran before
+        "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     (out / "judge_summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     return summary

@@ -1,11 +1,12 @@
 """`bench run DOMAIN` wall time and peak memory against its targets, then an immediate rerun
 (everything reused) measured the same way, side by side in one invocation:
 
-    python perf/bench_run.py [banking] [-- extra bench run options]
+    python perf/bench_run.py [banking] [-- extra bench run options, e.g. --out results]
 
 Each run is a child process; its peak resident memory (the largest of the harness and the
 judge server it starts) comes from getrusage of the children. A fresh run store and results
-folder are used, so nothing is reused by the first run except the model cache.
+folder are used (unless --out is given), so nothing is reused by the first run except the
+model cache.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def main() -> None:
     opts = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "DOMAINBENCH_HOME": str(Path(tmp) / "home")}
-        args = [opts.domain, "--out", str(Path(tmp) / "results"), *opts.extra]
+        own_out = [] if "--out" in opts.extra else ["--out", str(Path(tmp) / "results")]
+        args = [opts.domain, *own_out, *opts.extra]
         first, peak = timed_run(args, env)
         again, _ = timed_run(args, env)
     print(

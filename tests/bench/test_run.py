@@ -73,9 +73,14 @@ def test_run_writes_results_and_leaderboard_and_reuses_everything(tmp_path, tiny
     assert record["pairwise"]["tuned vs base"]["n"] + record["pairwise"]["tuned vs base"]["unscored"] == 8
     assert record["judge"]["model"] == "fault-judge" and "calibration_passed" in record["judge"]
     assert record["config"]["adapter_sha256"] and record["config"]["model"]["sha256"]
-    assert record["git"]["commit"] and record["versions"]["torch"] and record["hardware"]["cpu_count"]
+    assert (
+        record["peak_rss_mb"] > 0
+        and record["git"]["commit"]
+        and record["versions"]["torch"]
+        and record["hardware"]["cpu_count"]
+    )
     assert not any(record["stages"][s]["reused"] for s in ("synth", "train", "judge"))  # the working run's record
-    assert "(unchanged)" in again.stdout and record["stages"]["judge"]["summary"]["peak_rss_mb"] > 0
+    assert "(unchanged)" in again.stdout and record["stages"]["judge"]["summary"]["process_peak_rss_mb"] > 0
     assert (run.parent / "judgments.jsonl").is_file() and (run.parent / "scores.jsonl").is_file()
     board = results / "banking"
     md = (board / "leaderboard.md").read_text()
