@@ -4,3 +4,7 @@ importing the HTTP client)."""
 
 class JudgeUnavailable(RuntimeError):
     """The judge endpoint could not be reached even after the retries."""
+
+
+class LeaderboardError(RuntimeError):
+    """A results file under results/DOMAIN/ cannot be read as a domainbench results file."""

@@ -13,13 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from ._chart import plot_leaderboard
+from ._errors import LeaderboardError
 from ._results import METRICS
 
 LABELS = {"cosine": "cosine", "judge_score": "judge 1-10", "policy_pass": "policy pass", "answer_tokens": "tokens"}
-
-
-class LeaderboardError(RuntimeError):
-    pass
 
 
 def load_runs(domain_results: Path) -> list[dict]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +32,17 @@ def _answers(url: str) -> bool:
             return resp.status == 200 and "data" in json.loads(resp.read())
     except (OSError, ValueError):
         return False
+
+
+def _die_with_parent() -> None:
+    """Runs in the server process before exec: on Linux, ask the kernel to send it SIGTERM when
+    the harness dies, even by SIGKILL, so a killed run never leaves a judge server behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 @contextlib.contextmanager
@@ -60,7 +72,8 @@ def local_judge_server(gguf: Path, n_ctx: int = 4096, startup_timeout: float = 1
         "--n_threads",
         str(os.cpu_count() or 2),
     ]
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    linux = sys.platform.startswith("linux")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent if linux else None)
     try:
         deadline = time.monotonic() + startup_timeout
         while not _answers(url):

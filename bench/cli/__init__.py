@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+
 import typer
 
-from judge._errors import JudgeUnavailable
+from judge._errors import JudgeUnavailable, LeaderboardError
 from synth import DomainError
 from train import TrainError
 
@@ -30,9 +32,14 @@ app.command("new")(_new.new_domain)
 app.add_typer(_data.app, name="data")
 
 
+def _terminate(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds: the judge server is stopped, unfinished outputs tidied
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
-    except (DomainError, StoreError, TrainError, JudgeUnavailable) as exc:
+    except (DomainError, StoreError, TrainError, JudgeUnavailable, LeaderboardError) as exc:
         err_console.print(f"error: {exc}", soft_wrap=True, markup=False, style="red")
         raise SystemExit(EXIT_BAD_INPUT) from None

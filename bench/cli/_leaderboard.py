@@ -24,14 +24,11 @@ def leaderboard_command(
       bench leaderboard banking
       bench leaderboard banking --results /tmp/my-results
     """
-    from judge._leaderboard import LeaderboardError, write_leaderboard
+    from judge._leaderboard import write_leaderboard
 
     folder = results / Path(domain).name
     if not folder.is_dir():
         raise fail(f"no results for '{domain}' in {results} (run `bench run {domain}` first)")
-    try:
-        paths = write_leaderboard(folder)
-    except LeaderboardError as exc:
-        raise fail(str(exc)) from None
+    paths = write_leaderboard(folder)  # a bad results file: LeaderboardError, one line, exit 2
     console.print(paths["md"].read_text(), markup=False)
     console.print(f"wrote {', '.join(str(p) for p in paths.values())}")

@@ -130,3 +130,32 @@ def test_killed_run_resumes_to_the_same_results(tmp_path, tiny_recipe):
     assert first["results"] == second["results"] and first["comparisons"] == second["comparisons"]
     total = len((b.parent / "judgments.jsonl").read_text().splitlines())
     assert server.hits - hits <= total - partial + 1  # the resume re-sent only what was missing
+
+
+def test_leaderboard_bad_input_is_one_line(tmp_path):
+    res = run_bench("leaderboard", "banking", "--results", str(tmp_path), cwd=REPO)
+    assert res.returncode == 2 and "no results for 'banking'" in res.stderr
+    bad = tmp_path / "banking" / "run1"
+    bad.mkdir(parents=True)
+    (bad / "results.json").write_text("{not json")
+    res = run_bench("leaderboard", "banking", "--results", str(tmp_path), cwd=REPO)
+    assert res.returncode == 2 and "results.json: not valid JSON" in res.stderr
+    assert "Traceback" not in res.stderr and not (tmp_path / "banking" / "leaderboard.md").exists()
+
+
+def test_two_models_are_each_trained_judged_and_ranked(tmp_path, tiny_llama):
+    from tests.tiny_models import make_tiny_llama
+
+    other = make_tiny_llama(tmp_path / "tiny-two-layers", layers=2, seed=1)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("base_model: none\nsequence_len: 1024\nmicro_batch_size: 4\nmax_steps: 1\nlora_r: 4\n")
+    results = tmp_path / "results"
+    with FaultServer() as server:
+        args = args_for(recipe, server, results, "--models", f"{tiny_llama},{other}", "--max-items", "4")
+        res = run_bench(*args, cwd=REPO, env={"DOMAINBENCH_HOME": str(tmp_path / "home")})
+    assert res.returncode == 0, res.stderr[-3000:]
+    runs = [json.loads(p.read_text()) for p in (results / "banking").glob("*/results.json")]
+    assert sorted(r["config"]["model"]["spec"] for r in runs) == sorted([str(tiny_llama), str(other)])
+    assert len({r["config"]["adapter_sha256"] for r in runs}) == 2
+    csv = pd.read_csv(results / "banking" / "leaderboard.csv")
+    assert csv["run"].nunique() == 2
