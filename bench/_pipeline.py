@@ -20,7 +20,7 @@ from judge._run import JudgeSettings
 
 from ._judge_stage import run_judge_stage
 from ._provenance import provenance
-from ._store import read_manifest, stable_hash
+from ._store import read_manifest, stable_hash, swap_in
 from ._synth_stage import StageOutput, run_synth_stage
 from ._train_stage import recipe_path, run_train_stage
 
@@ -155,7 +155,5 @@ def _write_results(folder: Path, results: dict, judge_dir: Path) -> Path:
             shutil.copy2(judge_dir / name, tmp / name)
     results["results_hash"] = stable_hash({k: results[k] for k in ("results", "comparisons", "pairwise")})
     (tmp / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
-    if folder.exists():
-        shutil.rmtree(folder)
-    tmp.rename(folder)
+    swap_in(tmp, folder)
     return folder / "results.json"

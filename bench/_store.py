@@ -73,6 +73,18 @@ def is_complete(folder: Path, key: str) -> bool:
     return manifest is not None and manifest.get("key") == key
 
 
+def swap_in(tmp: Path, final: Path) -> None:
+    """Rename a finished temporary folder to `final`. An existing `final` is moved aside first and
+    deleted after, so a kill at any point leaves a complete folder under one of the two names."""
+    if final.exists():
+        old = final.parent / f".{final.name}.old-{os.getpid()}"
+        final.rename(old)
+        tmp.rename(final)
+        shutil.rmtree(old)
+    else:
+        tmp.rename(final)
+
+
 @contextmanager
 def atomic_output(
     final: Path,
@@ -102,13 +114,7 @@ def atomic_output(
         yield tmp
         manifest = {"stage": stage, "key": key, "inputs": material, "summary": summary or {}, **provenance()}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        if final.exists():
-            old = final.parent / f".{final.name}.old-{os.getpid()}"
-            final.rename(old)
-            tmp.rename(final)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(final)
+        swap_in(tmp, final)
     except BaseException:
         if not (resumable and (tmp / resume_marker).exists()):
             shutil.rmtree(tmp, ignore_errors=True)

@@ -70,6 +70,17 @@ def generate(
     return results
 
 
+def cached_answers(path: Path, keys: list[str], answer_missing: Callable[[list[int]], list[dict]]) -> list[dict]:
+    """Answers in `keys` order: those already in `path`, and for the rest the records (each with
+    its "key") that `answer_missing(indices)` returns, appended to `path` first."""
+    cached = read_answers(path)
+    todo = [i for i, k in enumerate(keys) if k not in cached]
+    if todo:
+        append_answers(path, answer_missing(todo))
+        cached = read_answers(path)
+    return [cached[k] for k in keys]
+
+
 def read_answers(path: Path) -> dict[str, dict]:
     """Cached answers by key; a half-written last line from a killed run is ignored."""
     return {r["key"]: r for r in read_jsonl(path)}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ._client import JudgeEndpoint, JudgeRequest, run_judgments
 from ._errors import JudgeUnavailable
-from ._generate import GenerationSettings, answer_key, append_answers, read_answers
+from ._generate import GenerationSettings, answer_key, cached_answers
 
 PREFIX = "openai:"
 
@@ -55,9 +55,8 @@ def remote_answers(
     path, calls = out / f"{stem}.jsonl", out / f"{stem}.calls.jsonl"
     prompts = [row["messages"][:2] for row in rows]  # system + user: what every contestant is asked
     keys = [answer_key(contestant.identity(), None, settings, json.dumps(p)) for p in prompts]
-    cached = read_answers(path)
-    todo = [i for i, k in enumerate(keys) if k not in cached]
-    if todo:
+
+    def answer(todo: list[int]) -> list[dict]:
         endpoint = JudgeEndpoint(
             model=contestant.model,
             base_url=contestant.base_url,
@@ -69,9 +68,8 @@ def remote_answers(
             JudgeRequest(id=keys[i], prompt_name="contestant", messages=prompts[i], schema={}, parse=_as_is)
             for i in todo
         ]
-        results = run_judgments(requests, endpoint, calls, progress)
         records = []
-        for i, res in zip(todo, results, strict=True):
+        for i, res in zip(todo, run_judgments(requests, endpoint, calls, progress), strict=True):
             if res["status"] != "ok":
                 raise JudgeUnavailable(f"contestant {contestant.name} failed on {rows[i]['id']}: {res.get('error')}")
             usage = res.get("usage") or {}
@@ -90,6 +88,6 @@ def remote_answers(
                     "seconds": res["seconds"],
                 }
             )
-        append_answers(path, records)
-        cached = read_answers(path)
-    return [cached[k] for k in keys]
+        return records
+
+    return cached_answers(path, keys, answer)

@@ -42,27 +42,19 @@ def metrics_section(judge_dir: Path, seed: int = 0) -> dict:
     for s in samples:
         by_contestant.setdefault(s["contestant"], {})[s["question_id"]] = s
     ids = sorted(by_contestant["base"])
+    values = {  # per contestant and metric, in id order; judge_score only over the judged items
+        name: {metric: [_value(items[q], metric) for q in ids if _in_metric(items[q], metric)] for metric in METRICS}
+        for name, items in by_contestant.items()
+    }
     results, comparisons, failures = {}, {}, {}
     for name, items in by_contestant.items():
-        results[name] = {
-            metric: describe(
-                [_value(items[q], metric) for q in ids if _in_metric(items[q], metric)], seed, f"{name}:{metric}"
-            )
-            for metric in METRICS
-        }
+        results[name] = {metric: describe(values[name][metric], seed, f"{name}:{metric}") for metric in METRICS}
         failures[name] = dict(Counter(f["rule"] for q in ids for f in items[q]["policy_failures"]))
-        if name == "base":
-            continue
-        base = by_contestant["base"]
-        comparisons[f"{name} - base"] = {
-            metric: paired_difference(
-                [_value(items[q], metric) for q in ids if _in_metric(items[q], metric)],
-                [_value(base[q], metric) for q in ids if _in_metric(base[q], metric)],
-                seed,
-                f"{name}-base:{metric}",
-            )
-            for metric in METRICS
-        }
+        if name != "base":
+            comparisons[f"{name} - base"] = {
+                metric: paired_difference(values[name][metric], values["base"][metric], seed, f"{name}-base:{metric}")
+                for metric in METRICS
+            }
     return {
         "results": results,
         "comparisons": comparisons,

@@ -22,7 +22,7 @@ from . import _pairwise as pairwise
 from . import _single as single
 from ._calibration import CalibrationThresholds, probe_items, summarize
 from ._client import JudgeEndpoint, JudgeRequest, run_judgments
-from ._generate import GenerationSettings, answer_key, append_answers, generate, read_answers
+from ._generate import GenerationSettings, answer_key, cached_answers, generate
 from ._policy import PolicyChecker
 from ._remote import RemoteContestant, remote_answers
 from ._similarity import cosine_scores
@@ -47,29 +47,25 @@ def _question(row: dict) -> str:
 
 
 def _answers_for(model, tok, rows, prompts, name, model_sha, adapter_sha, settings, out: Path, progress) -> list[dict]:
-    path = out / f"answers_{name}.jsonl"
-    cached = read_answers(path)
     keys = [answer_key(model_sha, adapter_sha, settings.generation, p) for p in prompts]
-    todo = [i for i, k in enumerate(keys) if k not in cached]
-    if todo:
+
+    def answer(todo: list[int]) -> list[dict]:
         advance = progress(f"answers: {name}", len(todo)) if progress else None
         fresh = generate(model, tok, [prompts[i] for i in todo], settings.generation, advance)
-        records = []
-        for i, res in zip(todo, fresh, strict=True):
-            records.append(
-                {
-                    "key": keys[i],
-                    "question_id": rows[i]["id"],
-                    "contestant": name,
-                    "model_sha256": model_sha,
-                    "adapter_sha256": adapter_sha,
-                    "prompt": prompts[i],
-                    **res,
-                }
-            )
-        append_answers(path, records)
-        cached = read_answers(path)
-    return [cached[k] for k in keys]
+        return [
+            {
+                "key": keys[i],
+                "question_id": rows[i]["id"],
+                "contestant": name,
+                "model_sha256": model_sha,
+                "adapter_sha256": adapter_sha,
+                "prompt": prompts[i],
+                **res,
+            }
+            for i, res in zip(todo, fresh, strict=True)
+        ]
+
+    return cached_answers(out / f"answers_{name}.jsonl", keys, answer)
 
 
 def _single_request(rid: str, row: dict, answer: str, meta: dict) -> JudgeRequest:
