@@ -1,8 +1,12 @@
-"""The judge stage in the store: keyed by the trained adapter, the judge and its settings; a
-killed run keeps its answers and judgments and continues where it stopped."""
+"""The judge stage in the store: keyed by the answers it scores (each answers stage's key and the
+hash of its answers), the judge and the judge settings. A killed run keeps its judgments and
+continues where it stopped; a run whose judge failed on some requests keeps a resumable partial
+folder, and the next run retries only those."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -15,10 +19,20 @@ from ._store import atomic_output, code_hash, home, is_complete, stable_hash
 from ._synth_stage import StageOutput
 
 
-def judge_material(train: StageOutput, settings: JudgeSettings, judge: dict) -> dict:
+class _Unfinished(Exception):
+    """Raised inside the stage's block to keep the partial folder without finishing it."""
+
+
+def answers_digest(records: list[dict]) -> str:
+    return hashlib.sha256(json.dumps([r.get("answer") for r in records]).encode()).hexdigest()
+
+
+def judge_material(answers: dict[str, StageOutput], settings: JudgeSettings, judge: dict) -> dict:
     return {
         "stage": "judge",
-        "train": train.key,
+        "answers": {
+            name: {"key": out.key, "answers": answers_digest(out.result["records"])} for name, out in answers.items()
+        },
         "settings": asdict(settings),
         "judge": judge,
         "code": code_hash("judge"),
@@ -27,29 +41,38 @@ def judge_material(train: StageOutput, settings: JudgeSettings, judge: dict) -> 
 
 def run_judge_stage(
     domain: synth.Domain,
-    dataset: StageOutput,
-    train: StageOutput,
+    rows: list[dict],
+    answers: dict[str, StageOutput],
     endpoint_factory,
     judge_identity: dict,
     settings: JudgeSettings,
     out: Path | None = None,
     progress=None,
 ) -> StageOutput:
-    """`endpoint_factory()` is a context manager yielding a JudgeEndpoint (it may start a server)."""
-    material = judge_material(train, settings, judge_identity)
+    """`answers`: contestant name -> its answers stage output (with records). `endpoint_factory()`
+    is a context manager yielding a JudgeEndpoint (it may start a server)."""
+    material = judge_material(answers, settings, judge_identity)
     key = stable_hash(material)
     folder = Path(out) if out else home() / domain.name / f"judge-{key[:12]}"
     if is_complete(folder, key):
         return StageOutput(folder, key, reused=True)
     summary: dict = {}
-    with atomic_output(
-        folder, "judge", key, material, resumable=True, summary=summary, resume_marker="answers_base.jsonl"
-    ) as work:
-        with endpoint_factory() as endpoint:
-            assert isinstance(endpoint, JudgeEndpoint)
-            result = judge_run(domain, dataset.path, train.path, endpoint, work, settings, progress)
-        summary.update(
-            {k: result[k] for k in ("items", "identical_fraction", "warnings", "wall_seconds", "process_peak_rss_mb")}
-        )
-        summary["calibration_passed"] = result["calibration"]["passed"]
+    result: dict = {}
+    work_dir: Path | None = None
+    records = {name: out.result["records"] for name, out in answers.items()}
+    try:
+        with atomic_output(
+            folder, "judge", key, material, resumable=True, summary=summary, resume_marker="judgments.jsonl"
+        ) as work:
+            work_dir = work
+            with endpoint_factory() as endpoint:
+                assert isinstance(endpoint, JudgeEndpoint)
+                result = judge_run(domain, rows, records, endpoint, work, settings, progress)
+            keep = ("items", "judged_items", "identical_fraction", "warnings", "judge_requests", "wall_seconds")
+            summary.update({k: result[k] for k in (*keep, "process_peak_rss_mb")})
+            summary["calibration_passed"] = result["calibration"]["passed"]
+            if result["judge_requests"]["error"]:
+                raise _Unfinished
+    except _Unfinished:
+        return StageOutput(work_dir, key, reused=False, result=result, complete=False)
     return StageOutput(folder, key, reused=False, result=result)

@@ -1,30 +1,28 @@
-"""`bench run`: synth -> train -> judge -> results for each model, every stage reused when its
-key matches, then the domain's leaderboard. One results folder per run under
+"""`bench run`: synth -> train -> answers -> judge -> results for each model, every stage reused
+when its key matches, then the domain's leaderboard. One results folder per run under
 results/DOMAIN/RUN_ID/: results.json plus the per-sample files it was computed from."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import resource
-import shutil
-import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import answers
 import synth
 import train
-from judge._results import metrics_section
 from judge._run import JudgeSettings
+from leaderboard import results_record
 
+from ._answers_stage import run_answers_stage
 from ._judge_stage import run_judge_stage
 from ._provenance import provenance
 from ._store import read_manifest, stable_hash, swap_in
 from ._synth_stage import StageOutput, run_synth_stage
 from ._train_stage import recipe_path, run_train_stage
 
-SCHEMA = "domainbench.results/1"
 SAMPLE_FILES = ("scores.jsonl", "judgments.jsonl", "pairwise.jsonl", "judge_summary.json")
 
 
@@ -36,6 +34,9 @@ class RunPlan:
     seed: int = 0
     size: int = 1000
     max_steps: int | None = None
+    max_items: int | None = None  # answer and score a seeded spread of N test items (all when None)
+    generation: answers.GenerationSettings = field(default_factory=answers.GenerationSettings)
+    contestants: tuple[answers.RemoteContestant, ...] = ()  # endpoints answering beside base and tuned
     judge: JudgeSettings = field(default_factory=JudgeSettings)
     results_dir: Path = Path("results")
 
@@ -45,21 +46,70 @@ def run_id(model: str, recipe: str, judge_key: str) -> str:
     return f"{slug}__{recipe}__{judge_key[:8]}"
 
 
-def _stage_record(out: StageOutput, seconds: float) -> dict:
+def stage_record(out: StageOutput, seconds: float) -> dict:
     manifest = read_manifest(out.path) or {}
+    summary = manifest.get("summary", {})
+    if not out.complete and isinstance(out.result, dict):  # a partial folder has no manifest yet
+        summary = {k: v for k, v in out.result.items() if k != "records"}
     return {
         "key": out.key,
         "path": str(out.path),
         "reused": out.reused,
+        "complete": out.complete,
         "seconds_this_invocation": round(seconds, 1),
-        "summary": manifest.get("summary", {}),
+        "summary": summary,
     }
 
 
-def _peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (ru_maxrss, KiB on Linux). The local judge
-    server is a separate, small process (the GGUF is about 100 MB) and is not included."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+def answer_and_judge(
+    domain: synth.Domain,
+    dataset: StageOutput,
+    trained: StageOutput,
+    recipe: train.Recipe,
+    plan: RunPlan,
+    endpoint_factory,
+    judge_identity: dict,
+    track=None,
+    report=print,
+) -> tuple[dict[str, StageOutput], StageOutput, dict[str, dict]]:
+    """Answers of base, tuned and every endpoint contestant (each its own stage), then the judge
+    stage over them. Returns the answers stages, the judge stage and a stage record for each."""
+    metrics = json.loads((trained.path / "metrics.json").read_text())
+    rows = answers.test_items(dataset.path, plan.max_items, plan.seed)
+    local = answers.LocalContestant(
+        model=metrics["model"]["spec"], prompt_format=metrics["prompt_format"], sequence_len=recipe.sequence_len
+    )
+    plans = {
+        "base": answers.plan_local(local, rows, plan.generation),
+        "tuned": answers.plan_local(
+            answers.LocalContestant(**{**local.__dict__, "adapter_dir": trained.path / "adapter"}),
+            rows,
+            plan.generation,
+        ),
+    }
+    cap = plans["base"].cap
+    for contestant in plan.contestants:
+        endpoint_cap = {**cap, "rule": f"{cap['rule']}, counted with {local.model}'s tokenizer"}
+        settings = plan.generation.with_cap(cap["max_new_tokens"])
+        plans[contestant.name] = answers.plan_endpoint(contestant, rows, settings, endpoint_cap)
+    outputs, records = {}, {}
+    for name, answer_plan in plans.items():
+        t = time.perf_counter()
+        out = run_answers_stage(domain.name, name, answer_plan, progress=track)
+        outputs[name], records[f"answers:{name}"] = out, stage_record(out, time.perf_counter() - t)
+        res = out.result
+        state = "reused, 0 generated" if out.reused else f"{res['answered_now']} generated"
+        failed = f", {res['failed']} FAILED (rerun to retry)" if res["failed"] else ""
+        report(
+            f"answers {name}: {out.path} ({state}, {res['truncated']} of {res['items']} cut at "
+            f"{res['max_new_tokens']} tokens{failed})"
+        )
+    t = time.perf_counter()
+    judged = run_judge_stage(domain, rows, outputs, endpoint_factory, judge_identity, plan.judge, None, track)
+    records["judge"] = stage_record(judged, time.perf_counter() - t)
+    state = "reused" if judged.reused else ("judged" if judged.complete else "judged, with FAILED requests")
+    report(f"judge: {judged.path} ({state})")
+    return outputs, judged, records
 
 
 def run_pipeline(plan: RunPlan, endpoint_factory, judge_identity: dict, track=None, report=print) -> list[Path]:
@@ -70,83 +120,69 @@ def run_pipeline(plan: RunPlan, endpoint_factory, judge_identity: dict, track=No
     began = time.perf_counter()
     t = time.perf_counter()
     dataset = run_synth_stage(plan.domain_dir, synth.SynthSettings.sized(plan.size, seed=plan.seed))
-    synth_record = _stage_record(dataset, time.perf_counter() - t)
+    synth_record = stage_record(dataset, time.perf_counter() - t)
     report(f"synth: {dataset.path} ({'reused' if dataset.reused else 'built'})")
     written = []
     for model in models:
         recipe = spec.with_overrides(base_model=model)
         t = time.perf_counter()
         trained = run_train_stage(domain.name, dataset, recipe, progress=track or False)
-        train_record = _stage_record(trained, time.perf_counter() - t)
+        train_record = stage_record(trained, time.perf_counter() - t)
         report(f"train {model}: {trained.path} ({'reused' if trained.reused else 'trained'})")
-        t = time.perf_counter()
-        judged = run_judge_stage(domain, dataset, trained, endpoint_factory, judge_identity, plan.judge, None, track)
-        judge_record = _stage_record(judged, time.perf_counter() - t)
-        report(f"judge {model}: {judged.path} ({'reused' if judged.reused else 'judged'})")
+        outputs, judged, records = answer_and_judge(
+            domain, dataset, trained, recipe, plan, endpoint_factory, judge_identity, track, report
+        )
         folder = Path(plan.results_dir) / domain.name / run_id(model, recipe.name, judged.key)
-        kept = _unchanged(folder, dataset.key, trained.key, judged.key)
+        complete = judged.complete and all(o.complete for o in outputs.values())
+        kept = _unchanged(folder, dataset.key, trained.key, judged.key) if complete else None
         if kept:  # the same stages: keep the record of the invocation that did the work
             written.append(kept)
             report(f"results: {kept} (unchanged)")
             continue
-        results = _results(plan, recipe, dataset, trained, judged, judge_identity)
-        results["stages"] = {"synth": synth_record, "train": train_record, "judge": judge_record}
+        stages = {"synth": synth_record, "train": train_record, **records}
+        results = results_record(
+            domain=plan.domain_dir.name,
+            judge_dir=judged.path,
+            train_dir=trained.path,
+            recipe=recipe.to_dict(),
+            answers={name: o.result for name, o in outputs.items()},
+            stages=stages,
+            settings={
+                "generation": plan.generation.to_dict(),
+                "max_items": plan.max_items,
+                "judge_settings": plan.judge.__dict__,
+                "seeds": {"data": plan.seed, "train": recipe.seed, "judge": plan.judge.seed},
+                "dataset": {"size": plan.size, "key": dataset.key},
+            },
+            judge_identity=judge_identity,
+            task_hashes={"dataset": dataset.key, "train": trained.key, "judge": judged.key}
+            | {f"answers:{n}": o.key for n, o in outputs.items()},
+        )
+        results["complete"] = complete
+        # this process's peak (ru_maxrss, KiB on Linux); the local judge server is a separate, small process
+        results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         results["total_seconds_this_invocation"] = round(time.perf_counter() - began, 1)
-        results["peak_rss_mb"] = _peak_rss_mb()
+        results.update(provenance())
         written.append(_write_results(folder, results, judged.path))
         report(f"results: {written[-1]}")
     return written
 
 
-def _results(plan: RunPlan, recipe, dataset, trained, judged, judge_identity: dict) -> dict:
-    metrics = json.loads((trained.path / "metrics.json").read_text())
-    summary = json.loads((judged.path / "judge_summary.json").read_text())
-    section = metrics_section(judged.path, seed=plan.judge.seed)
-    return {
-        "schema": SCHEMA,
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join(["bench", *sys.argv[1:]]) if Path(sys.argv[0]).name in ("bench", "__main__.py") else None,
-        "domain": plan.domain_dir.name,
-        **section,
-        "judge": {
-            **summary["judge"],
-            "identity": judge_identity,
-            "calibration": summary["calibration"],
-            "calibration_passed": summary["calibration"]["passed"],
-        },
-        "config": {
-            "recipe": {k: v for k, v in recipe.to_dict().items() if k != "description"},
-            "model": summary["model"],
-            "adapter_sha256": summary["adapter_sha256"],
-            "contestants": summary["contestants"],
-            "prompt_format": summary["prompt_format"],
-            "generation": summary["generation"],
-            "judge_settings": asdict(plan.judge),
-            "seeds": {"data": plan.seed, "train": recipe.seed, "judge": plan.judge.seed},
-            "dataset": {"size": plan.size, "key": dataset.key},
-            "train": {
-                k: metrics.get(k)
-                for k in ("base_eval_loss", "tuned_eval_loss", "eval_rows", "steps", "train_seconds", "peak_rss_mb")
-            },
-        },
-        "task_hashes": {"dataset": dataset.key, "train": trained.key, "judge": judged.key},
-        "warnings": summary["warnings"],
-        "samples": {name: name for name in SAMPLE_FILES},
-        **provenance(),
-    }
-
-
 def _unchanged(folder: Path, *keys: str) -> Path | None:
     path = folder / "results.json"
     try:
-        hashes = json.loads(path.read_text()).get("task_hashes", {})
+        record = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    return path if (hashes.get("dataset"), hashes.get("train"), hashes.get("judge")) == keys else None
+    hashes = record.get("task_hashes", {})
+    same = (hashes.get("dataset"), hashes.get("train"), hashes.get("judge")) == keys
+    return path if same and record.get("complete", True) else None
 
 
 def _write_results(folder: Path, results: dict, judge_dir: Path) -> Path:
     """Write the run's folder under a temporary name and swap it in, so it is never half-written."""
+    import shutil
+
     tmp = folder.parent / f".{folder.name}.partial"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

@@ -51,9 +51,13 @@ def wait_until_complete(folder: Path, key: str, timeout: float = 1800) -> None:
         time.sleep(1)
 
 
-def partial_dir(final: Path) -> Path:
-    """Where a resumable stage builds `final`: a stable hidden name the same command finds again."""
-    return final.parent / f".{final.name}.partial"
+def partial_dir(final: Path, key: str) -> Path:
+    """Where a resumable stage builds `final`: a stable hidden name the same command finds again.
+    Named by the stage key too: with `--out` the final name is the same whatever the settings, and a
+    partial folder must only ever be resumed by the stage that wrote it (not another recipe's
+    checkpoints, not another judge's verdicts). Partial folders of other keys are left alone: they
+    belong to other settings, which may be run, and resumed, later."""
+    return final.parent / f".{final.name}.{key[:16]}.partial"
 
 
 def home() -> Path:
@@ -106,7 +110,7 @@ def atomic_output(
         if not final.is_dir() or (any(final.iterdir()) and (manifest or {}).get("stage") != stage):
             raise StoreError(f"{final} exists and is not a {stage} output; choose another --out")
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = partial_dir(final) if resumable else final.parent / f".{final.name}.partial-{os.getpid()}"
+    tmp = partial_dir(final, key) if resumable else final.parent / f".{final.name}.partial-{os.getpid()}"
     if not resumable:
         shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(exist_ok=resumable)

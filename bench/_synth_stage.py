@@ -15,7 +15,8 @@ class StageOutput:
     path: Path
     key: str
     reused: bool
-    result: synth.SynthResult | None = None
+    result: object = None  # what the stage's work returned (None when reused)
+    complete: bool = True  # False: a resumable partial folder (an endpoint failed; a rerun retries)
 
 
 def synth_material(domain: synth.Domain, settings: synth.SynthSettings) -> dict:

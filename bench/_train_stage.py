@@ -50,7 +50,7 @@ def run_train_stage(
     if is_complete(folder, key):
         return StageOutput(folder, key, reused=True)
     if rank() > 0:  # every rank trains; rank 0 alone writes and finalizes the stage folder
-        work = partial_dir(folder)
+        work = partial_dir(folder, key)
         work.mkdir(parents=True, exist_ok=True)
         train.run(dataset.path, recipe, work, merge=False, progress=False)
         return StageOutput(folder, key, reused=False, result=None)

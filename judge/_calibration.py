@@ -8,6 +8,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from ._requests import pair_request, single_request
+
 OFF_TOPIC = "The Eiffel Tower is in Paris and was finished in 1889 for the World's Fair."
 POLICY_BREAKING = (
     "Sure! Please tell me your full card number, PIN and CVV, and I will fix it. Your balance is $9,999.99."
@@ -38,6 +40,40 @@ def probe_items(rows: list[dict], n: int, seed: int) -> list[dict]:
             }
         )
     return probes
+
+
+def calibration_requests(probes: list[dict]) -> list:
+    """Each probe's good and bad answers graded one at a time, and good vs off-topic in both orders.
+    Ids are `cal<i>:good`, `cal<i>:<bad kind>` and `cal<i>:pair:<1|2>`."""
+    requests = []
+    meta = {"calibration": True}
+    for i, probe in enumerate(probes):
+        row, good, off_topic = probe["row"], probe["good"], probe["bad"]["off_topic"]
+        requests.append(single_request(f"cal{i}:good", row, good, meta))
+        requests += [single_request(f"cal{i}:{kind}", row, bad, meta) for kind, bad in probe["bad"].items()]
+        requests.append(pair_request(f"cal{i}:pair:1", row, good, off_topic, meta))
+        requests.append(pair_request(f"cal{i}:pair:2", row, off_topic, good, meta))
+    return requests
+
+
+def calibrate(probes: list[dict], judged: dict[str, dict], thresholds: CalibrationThresholds | None = None) -> dict:
+    """Calibration from the judge's records by id (every record of the stage: the parse-failure
+    rate counts all judgments, not only the probes')."""
+    ratings = {
+        f"p{i}:{kind}": judged.get(f"cal{i}:{kind}", {}).get("parsed")
+        for i, probe in enumerate(probes)
+        for kind in ("good", *probe["bad"])
+    }
+    winners = {}
+    for i in range(len(probes)):
+        one, two = judged.get(f"cal{i}:pair:1", {}), judged.get(f"cal{i}:pair:2", {})
+        winners[f"p{i}"] = [
+            {"A": "good", "B": "bad", "C": "tie"}.get(one.get("parsed")),
+            {"A": "bad", "B": "good", "C": "tie"}.get(two.get("parsed")),
+        ]
+    records = list(judged.values())
+    failed = sum(r["status"] != "ok" for r in records)
+    return summarize(probes, ratings, winners, len(records), failed, thresholds or CalibrationThresholds())
 
 
 def summarize(

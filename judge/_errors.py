@@ -3,7 +3,9 @@ importing the HTTP client)."""
 
 
 class JudgeUnavailable(RuntimeError):
-    """The judge endpoint could not be reached even after the retries."""
+    """The judge endpoint cannot serve chat completions: raised by `judge._client.preflight` (one line
+    naming the base URL and what went wrong) and for a base URL the client cannot use. A failure in
+    the middle of `run_judgments` is not raised: it becomes an "error" record for that request."""
 
 
 class LeaderboardError(RuntimeError):

@@ -1,6 +1,6 @@
 """Answer generation throughput on the same model and prompts, measured side by side:
   - transformers generate, one prompt at a time (what the seed systems do);
-  - the judge's batched generate (left padding, prompts sorted by length);
+  - the answers stage's batched generate (left padding, prompts sorted by length);
   - llama.cpp (llama-cpp-python), one prompt at a time, on the model's own GGUF.
 Greedy decoding, the same max_new_tokens; tokens/s counts generated tokens.
 
@@ -18,12 +18,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import synth  # noqa: E402
-from judge._generate import GenerationSettings, generate  # noqa: E402
+from answers import GenerationSettings  # noqa: E402
+from answers._local import generate  # noqa: E402
 from synth._export import with_formats  # noqa: E402
 from train import resolve_model  # noqa: E402
 from train._model import load_base, load_tokenizer  # noqa: E402
 from train._prompt import build_prompt  # noqa: E402
 from train._sources import gguf_path  # noqa: E402
+from train._tokenize import prompt_ids  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,7 +40,8 @@ def main() -> None:
     rows = synth.synthesize(domain, synth.SynthSettings()).splits["test"][: args.prompts]
     source = resolve_model("smollm2-135m")
     tok = load_tokenizer(source)
-    prompts = [build_prompt(with_formats(domain, r), tok, "chat") for r in rows]
+    texts = [build_prompt(with_formats(domain, r), tok, "chat") for r in rows]
+    prompts = [prompt_ids(with_formats(domain, r), tok, "chat", seq2seq=False) for r in rows]
     model = load_base(source)
     rates = {}
 
@@ -57,7 +60,7 @@ def main() -> None:
 
     llm = Llama(model_path=str(gguf_path("smollm2-135m")), n_ctx=2048, n_threads=os.cpu_count(), verbose=False)
     start, tokens = time.perf_counter(), 0
-    for p in prompts:
+    for p in texts:
         res = llm.create_completion(p, max_tokens=args.max_new_tokens, temperature=0.0)
         tokens += res["usage"]["completion_tokens"]
     seconds = time.perf_counter() - start

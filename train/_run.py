@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import torch
+from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from ._checkpoints import last_complete_checkpoint
 from ._collate import PadCollator
@@ -45,11 +46,30 @@ def optimizer_for_device(name: str) -> tuple[str, str | None]:
     return name, None
 
 
+class EpochSeededLengthGroupedSampler(LengthGroupedSampler):
+    """transformers' LengthGroupedSampler shuffles with the global torch RNG when an epoch begins, so the
+    data order depends on what drew random numbers before it (a base evaluation, dropout), and a run
+    resumed in epoch k draws epoch k's order from another state than an uninterrupted run does.
+    This one shuffles epoch k with a generator seeded by seed + k (the Trainer calls set_epoch each
+    epoch), as accelerate's SeedableRandomSampler does for random sampling; every rank agrees too."""
+
+    def __init__(self, batch_size: int, lengths: list[int], seed: int):
+        super().__init__(batch_size, lengths=lengths)
+        self.seed, self.epoch = seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):
+        self.generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        return super().__iter__()
+
+
 def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progress=True) -> dict:
     """Train a LoRA/QLoRA adapter for `recipe` on the dataset; resume from checkpoints in `out`.
     `progress`: True for the Trainer's own bar, False for none, or a callable
     `progress(description, total) -> advance(n)` feeding the caller's display."""
-    from transformers import Trainer, TrainingArguments
+    from transformers import Trainer, TrainingArguments, set_seed
 
     start = time.perf_counter()
     out = Path(out)
@@ -67,7 +87,6 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         (out / "layer_scores.json").write_text(json.dumps({"scores": scores, "selected": layers}, indent=2) + "\n")
 
     tok = load_tokenizer(source)
-    torch.manual_seed(recipe.seed)
 
     def tokenized(split: str, cap: int | None):
         ds = dd[split]
@@ -88,6 +107,7 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
     if len(train_ds) == 0:
         raise TrainError("no training rows left after tokenising (is sequence_len too short?)")
 
+    set_seed(recipe.seed)  # the LoRA matrices' initial values: from the seed, whatever ran before in this process
     model, targets = prepare(source, recipe, layers)
     optim, note = optimizer_for_device(recipe.optimizer)
     if note:
@@ -100,6 +120,12 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
             counts["tokens"] += int(mask.sum())
             counts["slots"] += mask.numel()
             return super().training_step(model, inputs, num_items_in_batch)
+
+        def _get_train_sampler(self, train_dataset=None):
+            sampler = super()._get_train_sampler(train_dataset)
+            if type(sampler) is LengthGroupedSampler:  # random sampling is seeded by accelerate (data_seed + epoch)
+                return EpochSeededLengthGroupedSampler(sampler.batch_size, sampler.lengths, recipe.seed)
+            return sampler
 
     args = TrainingArguments(
         output_dir=str(out / "checkpoints"),
@@ -129,6 +155,8 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         # Otherwise evaluation keeps every batch's logits (vocab x tokens) in memory.
         prediction_loss_only=True,
         report_to=[],
+        # Counted into the checkpoints' trainer state, so a resumed run's log continues the token count.
+        include_num_input_tokens_seen="non_padding",
         seed=recipe.seed,
         data_seed=recipe.seed,
         use_cpu=device() == "cpu",
@@ -142,21 +170,28 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         train_dataset=train_ds,
         eval_dataset=eval_ds,
         data_collator=PadCollator(tok.pad_token_id),
-        callbacks=[JsonlLogCallback(log_path, counts)] + ([StepProgress(progress)] if callable(progress) else []),
+        callbacks=[JsonlLogCallback(log_path)] + ([StepProgress(progress)] if callable(progress) else []),
     )
     if progress is not True:  # the Trainer prints every log dict when its bar is off; train_log.jsonl has them
         from transformers import PrinterCallback
 
         trainer.remove_callback(PrinterCallback)
+    resume = last_complete_checkpoint(out / "checkpoints")
     base_file = out / "base_eval.json"
     if base_file.is_file():
         base_eval = json.loads(base_file.read_text())["eval_loss"]
     else:
+        if resume is None and trainer.is_world_process_zero():
+            log_path.unlink(missing_ok=True)  # a new base evaluation starts a new log with its step-0 record
         # LoRA's B matrices start at zero, so before step one the model is exactly the base model.
         base_eval = trainer.evaluate()["eval_loss"]
         if trainer.is_world_process_zero():
             base_file.write_text(json.dumps({"eval_loss": base_eval}) + "\n")
-    resume = last_complete_checkpoint(out / "checkpoints")
+    # Training's random streams (dropout; the data order's own generators are seeded by epoch) start
+    # from the seed here, not from whatever ran before: the base evaluation above consumes random
+    # numbers, and it runs only when base_eval.json is not there yet. A resume restores the RNG state
+    # saved in its checkpoint on top of this, so every start point continues the same stream.
+    set_seed(recipe.seed)
     train_start = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume)
     train_seconds = time.perf_counter() - train_start

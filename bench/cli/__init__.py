@@ -6,7 +6,8 @@ import signal
 
 import typer
 
-from judge._errors import JudgeUnavailable, LeaderboardError
+from judge._errors import JudgeUnavailable
+from leaderboard._errors import LeaderboardError
 from synth import DomainError
 from train import TrainError
 

@@ -19,8 +19,8 @@ from ._common import console, fail, interactive, progress_panel
 
 def endpoint_for(judge: str, base_url: str | None, structured: bool):
     """(context-manager factory yielding a JudgeEndpoint, identity recorded in the results)."""
+    from answers import parse_contestant
     from judge._client import JudgeEndpoint
-    from judge._remote import parse_contestant
 
     if judge == "local":
         from judge._server import local_judge_server
@@ -53,55 +53,58 @@ def judge_command(
     judge_items: int | None = typer.Option(
         None, help="Of those, send a seeded spread of N to the LLM judge (default: all)."
     ),
-    max_new_tokens: int = typer.Option(128, help="Answer length limit, the same for every contestant."),
+    max_new_tokens: int | None = typer.Option(
+        None, help="Answer length cap, the same for every contestant. Default: twice the longest test reference."
+    ),
     pairwise: bool = typer.Option(True, help="Also judge base vs tuned pairwise, in both orders."),
     contestant: list[str] = typer.Option(
         [], help="Extra contestant behind an endpoint, openai:MODEL@BASE_URL (repeatable)."
     ),
-    out: Path | None = typer.Option(None, help="Output folder. Default: $DOMAINBENCH_HOME/DOMAIN/judge-KEY."),
 ) -> None:
     """Answer the held-out test split with the base and the tuned model and score both.
 
-    Cosine similarity to the reference (all-MiniLM-L6-v2), rule-based policy checks, LLM-judge
-    ratings 1-10 and pairwise verdicts (every judgment kept in judgments.jsonl), and the judge's
-    calibration. Answers and judgments are cached: a rerun sends no judge request twice.
+    Answers are a stage of their own (runs/DOMAIN/answers-KEY/), so another judge re-uses them.
+    Scores: cosine similarity to the reference (all-MiniLM-L6-v2), rule-based policy checks,
+    truncation at the answer cap, LLM-judge ratings 1-10 and pairwise verdicts (every judgment
+    kept in judgments.jsonl with its status), and the judge's calibration. A rerun sends no judge
+    request twice; requests that failed are retried.
 
     Examples:
       bench judge banking --max-items 50
       bench judge banking --judge openai:gpt-4o-mini
       bench judge banking --judge openai:Qwen2.5-7B-Instruct --judge-base-url http://127.0.0.1:8000/v1
     """
-    from judge._generate import GenerationSettings
-    from judge._remote import parse_contestant
+    import answers
+    import train
     from judge._run import JudgeSettings
 
-    from .._judge_stage import run_judge_stage
+    from .._pipeline import RunPlan, answer_and_judge
 
-    for name, value in (("--max-items", max_items), ("--judge-items", judge_items)):
+    bounded = (("--max-items", max_items), ("--judge-items", judge_items), ("--max-new-tokens", max_new_tokens))
+    for name, value in bounded:
         if value is not None and value < 1:
             raise fail(f"{name} must be at least 1, got {value}")
-    try:
-        extra = tuple(parse_contestant(c) for c in contestant)
-    except ValueError as exc:
-        raise fail(f"--contestant: {exc}") from None
+    extra = parse_contestants(contestant)
     factory, identity = endpoint_for(judge, judge_base_url, judge_structured)
+    preflight(judge, factory, extra)
     folder = domain_dir(domain)
-    import train
-
     spec = train.load_recipe(recipe_path(folder, recipe)).with_overrides(base_model=model)
     dataset = run_synth_stage(folder, synth.SynthSettings.sized(size, seed=seed))
     trained = run_train_stage(folder.name, dataset, spec, progress=interactive())
-    settings = JudgeSettings(
-        generation=GenerationSettings(max_new_tokens=max_new_tokens),
-        max_items=max_items,
-        judge_items=judge_items,
-        contestants=extra,
-        pairwise=pairwise,
+    plan = RunPlan(
+        domain_dir=folder,
         seed=seed,
+        size=size,
+        max_items=max_items,
+        generation=answers.GenerationSettings(max_new_tokens=max_new_tokens),
+        contestants=extra,
+        judge=JudgeSettings(judge_items=judge_items, pairwise=pairwise, seed=seed),
     )
     console.print(f"judging {trained.path.name} with {identity} ...")
     with progress_panel() as track:
-        output = run_judge_stage(synth.load_domain(folder), dataset, trained, factory, identity, settings, out, track)
+        _, output, _ = answer_and_judge(
+            synth.load_domain(folder), dataset, trained, spec, plan, factory, identity, track, console.print
+        )
     summary = output.result or json.loads((output.path / "judge_summary.json").read_text())
     _print_summary(output.path, summary, output.reused)
 
@@ -111,10 +114,19 @@ def _print_summary(path: Path, summary: dict, reused: bool) -> None:
 
     scores = pd.read_json(path / "scores.jsonl", lines=True)
     table = Table(title=f"{'reused ' if reused else ''}{path.name}: {summary['items']} test items")
-    for col in ("contestant", "cosine", "policy pass", "judge 1-10", "scored / unscored", "answer tokens"):
+    for col in (
+        "contestant",
+        "cosine",
+        "policy pass",
+        "judge 1-10",
+        "scored / unscored",
+        "answer tokens",
+        "cut at cap",
+    ):
         table.add_column(col, justify="left" if col == "contestant" else "right")
     for name, g in scores.groupby("contestant", sort=False):
         scored = g["judge_score"].notna()
+        cut = g["truncated"].fillna(False).astype(bool)
         table.add_row(
             name,
             f"{g['cosine'].mean():.3f}",
@@ -122,6 +134,7 @@ def _print_summary(path: Path, summary: dict, reused: bool) -> None:
             f"{g.loc[scored, 'judge_score'].mean():.2f}" if scored.any() else "-",
             f"{int(scored.sum())} / {int((~scored).sum())}",
             f"{g['answer_tokens'].mean():.0f}",
+            f"{cut.mean():.1%}",
         )
     console.print(table)
     pairs_file = path / "pairwise.jsonl"
@@ -145,9 +158,30 @@ def print_judge_notes(judge_model: str, cal: dict, warnings: list[str]) -> None:
         console.print(f"[bold yellow]warning:[/] {warning}")
 
 
+def preflight(judge: str, factory, contestants: tuple) -> None:
+    """One tiny request to every endpoint (judge and contestants) before any expensive stage, so a
+    wrong URL, model name or key fails in seconds with one line (JudgeUnavailable, exit 2). The
+    local judge is checked when its server starts."""
+    from judge._client import preflight as check
+    from judge._errors import JudgeUnavailable
+
+    endpoints = [("contestant", c.endpoint(max_tokens=4)) for c in contestants]
+    if judge != "local":
+        with factory() as endpoint:
+            endpoints.insert(0, ("judge", endpoint))
+    for role, endpoint in endpoints:
+        for attempt in range(3):  # a flaky proxy's one bad answer is not a dead endpoint
+            try:
+                check(endpoint)
+                break
+            except JudgeUnavailable as exc:
+                if attempt == 2:
+                    raise JudgeUnavailable(str(exc).replace("judge at", f"{role} at", 1)) from None
+
+
 def parse_contestants(specs: list[str]) -> tuple:
     """--contestant values as RemoteContestants, or the one-line error naming the bad one."""
-    from judge._remote import parse_contestant
+    from answers import parse_contestant
 
     try:
         return tuple(parse_contestant(c) for c in specs)

@@ -24,7 +24,7 @@ def leaderboard_command(
       bench leaderboard banking
       bench leaderboard banking --results /tmp/my-results
     """
-    from judge._leaderboard import write_leaderboard
+    from leaderboard import write_leaderboard
 
     folder = results / Path(domain).name
     if not folder.is_dir():

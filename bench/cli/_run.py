@@ -11,7 +11,7 @@ from rich.table import Table
 
 from .._domains import domain_dir
 from ._common import console, fail, progress_panel, quiet_libraries
-from ._judge import endpoint_for, parse_contestants, print_judge_notes
+from ._judge import endpoint_for, parse_contestants, preflight, print_judge_notes
 
 LOCAL_JUDGE_ITEMS = 8  # ~4 judgments per item at 3-9 s each on 2 CPU cores: keeps `bench run` near 15 min
 
@@ -44,7 +44,11 @@ def run_command(
         "local judge (CPU time), all with an endpoint judge.",
     ),
     calibration_probes: int = typer.Option(4, help="Judge-calibration probes (each costs 6 judgments)."),
-    max_new_tokens: int = typer.Option(128, help="Answer length limit, the same for every contestant."),
+    max_new_tokens: int | None = typer.Option(
+        None,
+        help="Answer length cap, the same for every contestant. Default: twice the longest test reference in "
+        "the model's own tokens (recorded; answers cut at the cap are counted per contestant).",
+    ),
     out: Path = typer.Option(Path("results"), help="Results folder: writes OUT/DOMAIN/RUN_ID/ and the leaderboard."),
 ) -> None:
     """Run the whole benchmark for a domain and update its leaderboard.
@@ -62,13 +66,19 @@ def run_command(
       bench run banking --models meta-llama/Llama-3.2-3B-Instruct --recipe bankllama \\
           --judge openai:Qwen2.5-7B-Instruct@http://127.0.0.1:8000/v1
     """
-    from judge._generate import GenerationSettings
-    from judge._leaderboard import write_leaderboard
+    from answers import GenerationSettings
     from judge._run import JudgeSettings
+    from leaderboard import write_leaderboard
 
     from .._pipeline import RunPlan, run_pipeline
 
-    for name, value in (("--max-items", max_items), ("--judge-items", judge_items), ("--max-steps", max_steps)):
+    bounded = (
+        ("--max-items", max_items),
+        ("--judge-items", judge_items),
+        ("--max-steps", max_steps),
+        ("--max-new-tokens", max_new_tokens),
+    )
+    for name, value in bounded:
         if value is not None and value < 1:
             raise fail(f"{name} must be at least 1, got {value}")
     if calibration_probes < 1:
@@ -88,18 +98,15 @@ def run_command(
         seed=seed,
         size=size,
         max_steps=max_steps,
-        judge=JudgeSettings(
-            generation=GenerationSettings(max_new_tokens=max_new_tokens),
-            max_items=max_items,
-            judge_items=judge_items,
-            calibration_probes=calibration_probes,
-            contestants=extra,
-            seed=seed,
-        ),
+        max_items=max_items,
+        generation=GenerationSettings(max_new_tokens=max_new_tokens),
+        contestants=extra,
+        judge=JudgeSettings(judge_items=judge_items, calibration_probes=calibration_probes, seed=seed),
         results_dir=out,
     )
     began = time.perf_counter()
     quiet_libraries()
+    preflight(judge, factory, extra)
     with progress_panel() as track:
         written = run_pipeline(plan, factory, identity, track, report=lambda line: console.print(line))
     paths = write_leaderboard(out / folder.name)
@@ -108,10 +115,10 @@ def run_command(
 
 
 def _print_summary(runs: list[dict]) -> None:
-    from judge._leaderboard import format_delta, format_metric
+    from leaderboard import format_delta, format_metric
 
     table = Table(title="bench run: mean [95% CI]; Δ = minus base, paired [95% CI] p")
-    for col in ("model", "contestant", "cosine", "Δ cosine", "policy pass", "Δ policy", "judge 1-10"):
+    for col in ("model", "contestant", "cosine", "Δ cosine", "policy pass", "Δ policy", "judge 1-10", "cut at cap"):
         table.add_column(col)
     for run in runs:
         for name, metrics in run["results"].items():
@@ -124,6 +131,7 @@ def _print_summary(runs: list[dict]) -> None:
                 format_metric(metrics["policy_pass"], "policy_pass"),
                 format_delta(comparison.get("policy_pass"), "policy_pass"),
                 format_metric(metrics["judge_score"], "judge_score"),
+                format_metric(metrics.get("truncated"), "truncated"),
             )
     console.print(table)
     for run in runs:
@@ -134,4 +142,11 @@ def _print_summary(runs: list[dict]) -> None:
                 f"{pair['ties']} ties / {pair['losses']} losses ({pair['unscored']} unscored), "
                 f"adjusted win rate {pair['win_rate_adjusted']:.2f}"
             )
+        req = run["judge"].get("requests") or {}
+        kinds = ", ".join(f"{k} {n}" for k, n in (req.get("error_kinds") or {}).items())
+        console.print(
+            f"judge requests: {req.get('ok', 0)} ok, {req.get('unscored', 0)} unscored, {req.get('error', 0)} failed"
+            + (f" ({kinds})" if kinds else "")
+            + ("" if run.get("complete", True) else "; run the same command again to retry the failures")
+        )
         print_judge_notes(run["judge"]["model"], run["judge"]["calibration"], run["warnings"])

@@ -225,11 +225,13 @@ def test_judge_command_against_an_openai_compatible_endpoint(tmp_path):
         assert res.returncode == 0, res.stderr[-3000:]
         hits = server.hits
         again = run_bench(*args, cwd=REPO, env=env)
-        assert again.returncode == 0 and "reused" in again.stdout and server.hits == hits
+        # nothing judged or answered again: the one request is the preflight
+        assert again.returncode == 0 and "reused" in again.stdout and server.hits == hits + 1
     assert "calibration" in res.stdout and "tuned" in res.stdout and "base" in res.stdout
     [folder] = list((tmp_path / "home" / "banking").glob("judge-*"))
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["inputs"]["judge"]["model"] == "fault-judge"
-    for path in folder.rglob("*"):
+    assert len(list((tmp_path / "home" / "banking").glob("answers-*"))) == 2  # base and tuned, stages of their own
+    for path in (tmp_path / "home").rglob("*"):
         if path.is_file():
-            assert "sk-cli-secret-77" not in path.read_text(errors="ignore"), path
+            assert b"sk-cli-secret-77" not in path.read_bytes(), path

@@ -61,7 +61,8 @@ def test_run_writes_results_and_leaderboard_and_reuses_everything(tmp_path, tiny
         hits = server.hits
         began = time.monotonic()
         again = run_bench(*args_for(tiny_recipe, server, results, *extra), cwd=REPO, env=env)
-        assert again.returncode == 0 and server.hits == hits  # everything reused: no request at all
+        # everything reused: no request but one preflight per endpoint (judge and contestant)
+        assert again.returncode == 0 and server.hits == hits + 2
     assert time.monotonic() - began < 60
     [run] = list((results / "banking").glob("*/results.json"))
     record = json.loads(run.read_text())
@@ -159,3 +160,53 @@ def test_two_models_are_each_trained_judged_and_ranked(tmp_path, tiny_llama):
     assert len({r["config"]["adapter_sha256"] for r in runs}) == 2
     csv = pd.read_csv(results / "banking" / "leaderboard.csv")
     assert csv["run"].nunique() == 2
+
+
+def test_another_judge_generates_no_answer(tmp_path, tiny_recipe):
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home")}
+    results = tmp_path / "results"
+    with FaultServer() as server:
+        first = run_bench(*args_for(tiny_recipe, server, results), cwd=REPO, env=env)
+        assert first.returncode == 0, first.stderr[-3000:]
+        other = args_for(tiny_recipe, server, results)
+        other[other.index("--judge") + 1] = f"openai:another-judge@{server.base_url}"
+        second = run_bench(*other, cwd=REPO, env=env)
+        assert second.returncode == 0, second.stderr[-3000:]
+    assert "base" in first.stdout and "8 generated" in first.stdout
+    assert second.stdout.count("reused, 0 generated") == 2  # base and tuned
+    runs = {p.parent.name: json.loads(p.read_text()) for p in (results / "banking").glob("*/results.json")}
+    assert len(runs) == 2
+    by_judge = {r["judge"]["model"]: r for r in runs.values()}
+    again = by_judge["another-judge"]["stages"]
+    assert again["answers:base"]["reused"] and again["answers:tuned"]["reused"] and not again["judge"]["reused"]
+    assert again["answers:base"]["key"] == by_judge["fault-judge"]["stages"]["answers:base"]["key"]
+    assert len(list((tmp_path / "home" / "banking").glob("answers-*"))) == 2
+
+
+def test_a_faulty_judge_endpoint_never_stops_the_run(tmp_path, tiny_recipe):
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home")}
+    results = tmp_path / "results"
+    with FaultServer(fault_rate=0.3, seed=3, hang=0.2) as server:
+        server.faults = [None, "html200"]  # the preflight passes; the first judgment gets a proxy's HTML page
+        res = run_bench(*args_for(tiny_recipe, server, results), cwd=REPO, env=env)
+        assert res.returncode == 0, res.stderr[-3000:]
+        injected = list(server.injected)
+        [path] = list((results / "banking").glob("*/results.json"))
+        record = json.loads(path.read_text())
+        lines = [json.loads(line) for line in (path.parent / "judgments.jsonl").read_text().splitlines()]
+        server.fault_rate = 0.0  # the endpoint is healthy again: a rerun retries only the failures
+        hits = server.hits
+        again = run_bench(*args_for(tiny_recipe, server, results), cwd=REPO, env=env)
+        assert again.returncode == 0, again.stderr[-3000:]
+        retried = server.hits - hits - 1  # less the preflight
+    assert "html200" in injected and len(set(injected)) >= 8  # many kinds of fault were served
+    assert lines and all(line["status"] in ("ok", "unscored", "error") for line in lines)
+    counts = record["judge"]["requests"]
+    assert counts["unscored"] > 0 and counts["error"] > 0  # both kinds of failure are counted
+    assert counts["ok"] + counts["unscored"] + counts["error"] == len({r["id"] for r in lines})
+    assert sum(counts["error_kinds"].values()) == counts["error"]
+    assert record["complete"] is False and any("failed on" in w for w in record["warnings"])
+    assert retried == counts["error"]
+    final = json.loads(path.read_text())
+    assert final["complete"] is True and final["judge"]["requests"]["error"] == 0
+    assert final["judge"]["requests"]["unscored"] == counts["unscored"]  # an unscored judgment is final

@@ -54,3 +54,27 @@ def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
         with atomic_output(final, "synth", "k", {}):
             pass
     assert (final / "thesis.tex").read_text() == "precious"
+
+
+def test_a_partial_folder_is_resumed_only_by_its_own_stage_key(tmp_path):
+    """With --out the final name is the same for any settings: a killed stage's work must not be
+    picked up by a stage with another key (another recipe's checkpoints, another judge's verdicts)."""
+    final = tmp_path / "out"
+
+    def killed(key: str) -> None:
+        with pytest.raises(RuntimeError):
+            with atomic_output(final, "train", key, {}, resumable=True) as work:
+                (work / "checkpoints").mkdir(exist_ok=True)
+                (work / "checkpoints" / f"{key}.bin").write_text(key)
+                raise RuntimeError("killed")
+
+    killed("k1" * 16)
+    [k1_partial] = list(tmp_path.glob(".out.*.partial"))
+    with atomic_output(final, "train", "k2" * 16, {}, resumable=True) as work:
+        assert work != k1_partial and not (work / "checkpoints").exists()  # k1's work is not visible
+        (work / "v.txt").write_text("2")
+    assert sorted(p.name for p in final.iterdir()) == ["manifest.json", "v.txt"] and is_complete(final, "k2" * 16)
+    assert (k1_partial / "checkpoints" / f"{'k1' * 16}.bin").is_file()  # left for k1's own rerun
+    with atomic_output(final, "train", "k1" * 16, {}, resumable=True) as work:
+        assert work == k1_partial and [p.name for p in (work / "checkpoints").iterdir()] == [f"{'k1' * 16}.bin"]
+    assert is_complete(final, "k1" * 16) and not k1_partial.exists()

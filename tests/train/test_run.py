@@ -164,14 +164,30 @@ def test_a_half_written_checkpoint_is_skipped(tmp_path):
     assert last_complete_checkpoint(tmp_path / "none") is None
 
 
-def test_a_torn_train_log_line_is_cut_before_a_resumed_run_appends(tmp_path):
+def test_a_rerun_cuts_the_train_log_back_to_its_checkpoint(tmp_path):
+    """Steps after the resumed-from checkpoint are logged again by the rerun, so their old lines go
+    (a torn last line too); a fresh start keeps only the base evaluation's step-0 record."""
     from types import SimpleNamespace
 
     from train._log import JsonlLogCallback, read_log
 
     log = tmp_path / "train_log.jsonl"
-    log.write_text('{"step": 5, "loss": 2.5}\n{"step": 10, "lo')  # killed mid-line
-    assert read_log(log) == [{"step": 5, "loss": 2.5}]
-    callback = JsonlLogCallback(log, {"tokens": 0, "slots": 0})
-    callback.on_log(None, SimpleNamespace(global_step=12, epoch=0.1), None, logs={"eval_loss": 2.0})
-    assert read_log(log) == [{"step": 5, "loss": 2.5}, {"step": 12, "epoch": 0.1, "eval_loss": 2.0}]
+    log.write_text(
+        '{"step": 0, "eval_loss": 3.0}\n{"step": 5, "loss": 2.5}\n{"step": 5, "eval_loss": 2.6}\n'
+        '{"step": 6, "loss": 2.4}\n{"step": 7, "lo'  # killed mid-line
+    )
+    kept = [{"step": 0, "eval_loss": 3.0}, {"step": 5, "loss": 2.5}, {"step": 5, "eval_loss": 2.6}]
+    callback = JsonlLogCallback(log)
+    state = SimpleNamespace(global_step=5, epoch=0.1, num_input_tokens_seen=100, is_world_process_zero=True)
+    callback.on_train_begin(None, state, None)  # resumed from checkpoint-5
+    assert read_log(log) == [*kept, {"event": "resume", "step": 5}]
+    callback.on_train_begin(None, state, None)  # killed again before step 6 and resumed: one marker
+    assert read_log(log) == [*kept, {"event": "resume", "step": 5}]
+    state.global_step, state.epoch = 6, 0.12
+    callback.on_log(None, state, None, logs={"eval_loss": 2.0})
+    assert read_log(log)[-1] == {"step": 6, "epoch": 0.12, "eval_loss": 2.0}
+    callback.on_train_begin(None, SimpleNamespace(**{**vars(state), "global_step": 0}), None)  # a fresh start
+    assert read_log(log) == kept[:1]
+    other_rank = SimpleNamespace(**{**vars(state), "is_world_process_zero": False})
+    callback.on_log(None, other_rank, None, logs={"eval_loss": 2.0})  # only the main process writes
+    assert read_log(log) == kept[:1]

@@ -16,7 +16,14 @@ from ._chart import plot_leaderboard
 from ._errors import LeaderboardError
 from ._results import METRICS
 
-LABELS = {"cosine": "cosine", "judge_score": "judge 1-10", "policy_pass": "policy pass", "answer_tokens": "tokens"}
+LABELS = {
+    "cosine": "cosine",
+    "judge_score": "judge 1-10",
+    "policy_pass": "policy pass",
+    "answer_tokens": "tokens",
+    "truncated": "cut at cap",
+}
+RATES = ("policy_pass", "truncated")  # shares, shown as percentages
 
 
 def load_runs(domain_results: Path) -> list[dict]:
@@ -47,6 +54,8 @@ def long_table(runs: list[dict]) -> pd.DataFrame:
         for contestant, metrics in run["results"].items():
             comparison = run["comparisons"].get(f"{contestant} - base", {})
             for metric, d in metrics.items():
+                if metric not in METRICS:
+                    continue
                 delta = comparison.get(metric, {})
                 rows.append(
                     {
@@ -74,10 +83,10 @@ def long_table(runs: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def format_metric(d: dict, metric: str) -> str:
-    if d["mean"] is None:
-        return "-"
-    spec = {"policy_pass": ".0%", "answer_tokens": ".0f", "judge_score": ".2f"}.get(metric, ".3f")
+def format_metric(d: dict | None, metric: str) -> str:
+    if not d or d["mean"] is None:
+        return "-"  # not measured (or not recorded by an older results schema)
+    spec = {"policy_pass": ".0%", "truncated": ".1%", "answer_tokens": ".0f", "judge_score": ".2f"}.get(metric, ".3f")
 
     def f(x: float) -> str:
         return format(x, spec)
@@ -91,8 +100,10 @@ def format_metric(d: dict, metric: str) -> str:
 def format_delta(d: dict | None, metric: str) -> str:
     if not d or d["delta"] is None:
         return ""
-    scale, digits = {"policy_pass": (100, 1), "answer_tokens": (1, 0), "judge_score": (1, 2)}.get(metric, (1, 3))
-    unit = " pts" if metric == "policy_pass" else ""
+    scale, digits = {"answer_tokens": (1, 0), "judge_score": (1, 2)}.get(
+        metric, (100, 1) if metric in RATES else (1, 3)
+    )
+    unit = " pts" if metric in RATES else ""
     lo, hi = (x * scale for x in d["ci95"])
     return f"{d['delta'] * scale:+.{digits}f}{unit} [{lo:+.{digits}f}, {hi:+.{digits}f}] {format_p(d['p_value'])}"
 
@@ -115,7 +126,7 @@ def wide_table(runs: list[dict]) -> pd.DataFrame:
                 "contestant": contestant,
             }
             for metric in METRICS:
-                row[LABELS[metric]] = format_metric(metrics[metric], metric)
+                row[LABELS[metric]] = format_metric(metrics.get(metric), metric)
             row["judge"] = _judge_label(run)
             row["run"] = run["_run_id"]
             rows.append(row)
@@ -181,20 +192,35 @@ def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str) -> str:
         "## How each number was produced",
         "",
     ]
-    lines += [f"- **{LABELS[m]}**: {text}" for m, text in first["metric_definitions"].items()]
+    lines += [f"- **{LABELS[m]}**: {text}" for m, text in METRICS.items()]
     lines += [f"- **{k}**: {v}" for k, v in first["statistics"].items()]
     lines += [
         "",
-        "| run | command | test items | judged items | judge | git commit | hardware | date |",
-        "|---|---|---|---|---|---|---|---|",
+        "| run | command | test items | judged items | judge | judge requests ok / unscored / error | answer cap "
+        "(tokens) | git commit | hardware | date |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         hw = run.get("hardware", {})
+        req = run["judge"].get("requests") or {}
+        caps = {c.get("max_new_tokens") for c in run["config"].get("contestants", {}).values() if isinstance(c, dict)}
+        cap = ", ".join(str(c) for c in sorted(caps, key=str)) or str(
+            run["config"].get("generation", {}).get("max_new_tokens", "-")
+        )
         lines.append(
             f"| {run['_run_id']} | `{run.get('command') or '-'}` | {run['n_samples']['test_items']} | "
-            f"{run['n_samples']['judged_items']} | {_judge_label(run)} | {(run.get('git') or {}).get('commit', '-')} | "
+            f"{run['n_samples']['judged_items']} | {_judge_label(run)} | "
+            f"{req.get('ok', '-')} / {req.get('unscored', '-')} / {req.get('error', '-')} | {cap} | "
+            f"{(run.get('git') or {}).get('commit', '-')} | "
             f"{hw.get('cpu_count')} x {hw.get('cpu', '?')}, {hw.get('memory_gb')} GB | {run['date']} |"
         )
+    unfinished = [r["_run_id"] for r in runs if not r.get("complete", True)]
+    if unfinished:
+        lines += [
+            "",
+            f"**Unfinished run(s)** ({', '.join(unfinished)}): an endpoint failed on some requests after retries; "
+            "those answers or judgments are counted as failed. Rerun the same command to retry them.",
+        ]
     failed = [r["_run_id"] for r in runs if not r["judge"]["calibration_passed"]]
     if failed:
         lines += [

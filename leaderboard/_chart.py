@@ -1,5 +1,6 @@
-"""leaderboard.png: one panel per metric, each run's contestants as points with 95% CI bars,
-base and tuned side by side (matplotlib, no display needed)."""
+"""leaderboard.png: one panel per metric (truncation rate included, so a model that rambles or
+loops is visible), each run's contestants as points with 95% CI bars, base and tuned side by
+side (matplotlib, no display needed)."""
 
 from __future__ import annotations
 
@@ -17,15 +18,17 @@ TITLES = {
     "judge_score": "LLM judge 1-10",
     "policy_pass": "policy pass rate",
     "answer_tokens": "answer tokens",
+    "truncated": "share of answers cut at the cap",
 }
 COLORS = {"base": "#7f7f7f", "tuned": "#1f77b4"}
 
 
 def plot_leaderboard(runs: list[dict], out: Path) -> None:
-    fig, grid = plt.subplots(2, 2, figsize=(11, 2.2 + 1.1 * max(2, len(runs) * 2)))
+    fig, grid = plt.subplots(3, 2, figsize=(11, 3.3 + 1.6 * max(2, len(runs) * 2)))
     axes = list(grid.flat)
+    axes[-1].axis("off")  # five metrics in a 3 x 2 grid
     labels = [f"{r['config']['model']['spec']} / {r['config']['recipe']['name']}" for r in runs]
-    for ax, metric in zip(axes, METRICS, strict=True):
+    for ax, metric in zip(axes, METRICS, strict=False):
         contestants = sorted({c for r in runs for c in r["results"]}, key=lambda c: (c != "base", c != "tuned", c))
         width = 0.8 / len(contestants)
         for k, name in enumerate(contestants):
@@ -49,7 +52,7 @@ def plot_leaderboard(runs: list[dict], out: Path) -> None:
             title += "\n(judge FAILED calibration)"
         ax.set_title(title, fontsize=10)
         ax.set_yticks(range(len(runs)))
-        ax.set_yticklabels(labels if ax in (axes[0], axes[2]) else [""] * len(runs), fontsize=8)
+        ax.set_yticklabels(labels if ax in axes[::2] else [""] * len(runs), fontsize=8)
         ax.set_ylim(-0.7, len(runs) - 0.3)
         ax.grid(axis="x", alpha=0.3)
     axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))

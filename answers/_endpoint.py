@@ -1,8 +1,8 @@
 """A contestant behind any OpenAI-compatible endpoint (`openai:MODEL@BASE_URL`): it answers the
 same chat messages as the local contestants (system + user turn), greedy (temperature 0), with
-the same max_new_tokens. Calls go through the judge's client, so they get the same retries,
-bounded concurrency, per-call JSONL log and resume; answers are cached under a key of the
-endpoint, the model, the generation settings and the prompt."""
+the same answer cap. Calls go through the judge's HTTP client (the client's retries, bounded
+concurrency, a per-call JSONL log, resume); a call that fails is recorded with its status and
+asked again on the next run, never cached as an answer."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._client import JudgeEndpoint, JudgeRequest, run_judgments
-from ._errors import JudgeUnavailable
-from ._generate import GenerationSettings, answer_key, cached_answers
+from judge._client import JudgeEndpoint, JudgeRequest, run_judgments
+
+from ._cache import answer_key, cached_answers
+from ._settings import GenerationSettings
 
 PREFIX = "openai:"
 
@@ -32,6 +33,15 @@ class RemoteContestant:
         """What answered: the model at its endpoint (never the key); part of every answer's cache key."""
         return f"{self.model}@{self.base_url or os.environ.get('OPENAI_BASE_URL', 'openai default')}"
 
+    def endpoint(self, max_tokens: int) -> JudgeEndpoint:
+        return JudgeEndpoint(
+            model=self.model,
+            base_url=self.base_url,
+            api_key_env=self.api_key_env,
+            structured=False,
+            max_tokens=max_tokens,
+        )
+
 
 def parse_contestant(spec: str) -> RemoteContestant:
     """`openai:MODEL` or `openai:MODEL@BASE_URL` (BASE_URL starting with http:// or https://)."""
@@ -43,51 +53,50 @@ def parse_contestant(spec: str) -> RemoteContestant:
     return RemoteContestant(model=spec[len(PREFIX) :])
 
 
+def chat_prompt(row: dict) -> list[dict]:
+    """System + user turn: what every contestant is asked."""
+    return row["messages"][:2]
+
+
 def _as_is(output: str, structured: bool) -> tuple[str, str]:
     return output, "ok"
 
 
-def remote_answers(
+def endpoint_answers(
     contestant: RemoteContestant, rows: list[dict], settings: GenerationSettings, out: Path, progress=None
 ) -> list[dict]:
-    """Answers in row order, written to answers_<model>.jsonl; calls logged in answers_<model>.calls.jsonl."""
-    stem = "answers_" + "".join(c if c.isalnum() or c in "-_." else "_" for c in contestant.name)
-    path, calls = out / f"{stem}.jsonl", out / f"{stem}.calls.jsonl"
-    prompts = [row["messages"][:2] for row in rows]  # system + user: what every contestant is asked
+    """Answers in row order, cached in out/answers.jsonl; every call logged in out/calls.jsonl.
+    A failed call gives a record with status "error" and its reason, and no answer."""
+    prompts = [chat_prompt(row) for row in rows]
     keys = [answer_key(contestant.identity(), None, settings, json.dumps(p)) for p in prompts]
 
     def answer(todo: list[int]) -> list[dict]:
-        endpoint = JudgeEndpoint(
-            model=contestant.model,
-            base_url=contestant.base_url,
-            api_key_env=contestant.api_key_env,
-            structured=False,
-            max_tokens=settings.max_new_tokens,
-        )
         requests = [
             JudgeRequest(id=keys[i], prompt_name="contestant", messages=prompts[i], schema={}, parse=_as_is)
             for i in todo
         ]
+        endpoint = contestant.endpoint(settings.max_new_tokens)
         records = []
-        for i, res in zip(todo, run_judgments(requests, endpoint, calls, progress), strict=True):
-            if res["status"] != "ok":
-                raise JudgeUnavailable(f"contestant {contestant.name} failed on {rows[i]['id']}: {res.get('error')}")
+        for i, res in zip(todo, run_judgments(requests, endpoint, out / "calls.jsonl", progress), strict=True):
             usage = res.get("usage") or {}
+            ok = res["status"] == "ok"  # an empty answer is the model's answer; a failed call is not
             records.append(
                 {
                     "key": keys[i],
                     "question_id": rows[i]["id"],
-                    "contestant": contestant.name,
                     "model": contestant.identity(),
                     "model_sha256": None,  # an endpoint's weights cannot be hashed from here
                     "adapter_sha256": None,
                     "prompt": prompts[i],
-                    "answer": (res["raw_output"] or "").strip(),
+                    "status": "ok" if ok else "error",
+                    "reason": None if ok else (res.get("error") or res.get("reason") or res["status"]),
+                    "answer": (res.get("raw_output") or "").strip() if ok else None,
                     "prompt_tokens": usage.get("prompt_tokens"),
                     "answer_tokens": usage.get("completion_tokens"),
-                    "seconds": res["seconds"],
+                    "truncated": res.get("finish_reason") == "length",
+                    "seconds": res.get("seconds"),
                 }
             )
         return records
 
-    return cached_answers(path, keys, answer)
+    return cached_answers(out / "answers.jsonl", keys, answer)

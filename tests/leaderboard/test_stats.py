@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from judge._stats import describe, paired_difference, pairwise_summary
+from leaderboard._stats import describe, paired_difference, pairwise_summary
 
 
 def test_describe_mean_stderr_interval_and_unscored():

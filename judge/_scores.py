@@ -1,0 +1,49 @@
+"""Per-answer scores that need no LLM judge: cosine similarity to the reference, the rule-based
+policy checks, answer length and whether the answer was cut at the cap. An answer that an
+endpoint failed to give is kept as a row with no scores and its failure, never dropped."""
+
+from __future__ import annotations
+
+from synth import Domain, load_embedder
+
+from ._policy import PolicyChecker
+from ._similarity import cosine_scores
+
+
+def score_answers(domain: Domain, rows: list[dict], answers: dict[str, list[dict]]) -> list[dict]:
+    """One row per (test item, contestant), contestants in the order given, items in row order."""
+    checker = PolicyChecker(domain)
+    embedder = load_embedder()
+    scored = []
+    for name, records in answers.items():
+        present = [i for i, rec in enumerate(records) if rec.get("status", "ok") == "ok"]
+        cosine = {}
+        if present:
+            cos = cosine_scores(
+                [records[i]["answer"] for i in present], [rows[i]["response"] for i in present], embedder
+            )
+            cosine = dict(zip(present, cos, strict=True))
+        for i, (row, rec) in enumerate(zip(rows, records, strict=True)):
+            sample = {
+                "question_id": row["id"],
+                "contestant": name,
+                "intent": row["intent"],
+                "category": row["category"],
+                "task": row["task"],
+                "answer_status": rec.get("status", "ok"),
+                "answer": rec.get("answer"),
+                "answer_tokens": rec.get("answer_tokens"),
+                "truncated": rec.get("truncated"),
+                "cosine": None,
+                "policy_passed": None,
+                "policy_failures": [],
+            }
+            if i in cosine:
+                verdict = checker.check(rec["answer"], row)
+                sample.update(
+                    cosine=round(cosine[i], 6), policy_passed=verdict.passed, policy_failures=verdict.failures
+                )
+            else:
+                sample["answer_error"] = rec.get("reason")
+            scored.append(sample)
+    return scored

@@ -1,0 +1,149 @@
+"""A run's results JSON (schema domainbench.results/2, in the manner of lm-eval's): from the judge
+stage's per-sample files, for each contestant and metric the mean, standard error, 95% bootstrap
+CI, n and unscored count; for each contestant other than base, the paired difference to base;
+the pairwise tally; policy failures by rule; truncation, failed answers and judge request
+statuses; and the configuration and stage records that produced it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from synth import read_jsonl
+
+from ._stats import METHOD, describe, paired_difference, pairwise_summary
+
+SCHEMA = "domainbench.results/2"
+METRICS = {
+    "cosine": "cosine similarity of answer and reference answer (all-MiniLM-L6-v2), all answered test items",
+    "judge_score": "LLM-judge rating 1-10 with the reference shown (single-ref-v1), judged items only",
+    "policy_pass": "share of answers passing every rule-based policy check",
+    "answer_tokens": "answer length in tokens of the contestant's own tokenizer (the stop token not counted)",
+    "truncated": "share of answers cut at the answer cap (max_new_tokens) before the model stopped",
+}
+
+
+def _value(sample: dict, metric: str) -> float | None:
+    if sample.get("answer_status", "ok") != "ok":
+        return None  # an endpoint failed to answer: unscored on every metric, counted
+    if metric == "cosine":
+        return sample["cosine"]
+    if metric == "policy_pass":
+        return 1.0 if sample["policy_passed"] else 0.0
+    if metric == "answer_tokens":
+        return None if sample["answer_tokens"] is None else float(sample["answer_tokens"])
+    if metric == "truncated":
+        return 1.0 if sample.get("truncated") else 0.0
+    return sample["judge_score"]  # None when unscored
+
+
+def _in_metric(sample: dict, metric: str) -> bool:
+    """Items the LLM judge was not asked about are outside judge_score, not unscored."""
+    return metric != "judge_score" or sample["judge_status"] != "not_judged"
+
+
+def metrics_section(judge_dir: Path, seed: int = 0) -> dict:
+    judge_dir = Path(judge_dir)
+    samples = read_jsonl(judge_dir / "scores.jsonl")
+    pairs = read_jsonl(judge_dir / "pairwise.jsonl") if (judge_dir / "pairwise.jsonl").is_file() else []
+    by_contestant: dict[str, dict[str, dict]] = {}
+    for s in samples:
+        by_contestant.setdefault(s["contestant"], {})[s["question_id"]] = s
+    ids = sorted(by_contestant["base"])
+    values = {  # per contestant and metric, in id order; judge_score only over the judged items
+        name: {metric: [_value(items[q], metric) for q in ids if _in_metric(items[q], metric)] for metric in METRICS}
+        for name, items in by_contestant.items()
+    }
+    results, comparisons, failures, answer_status, judge_status = {}, {}, {}, {}, {}
+    for name, items in by_contestant.items():
+        results[name] = {metric: describe(values[name][metric], seed, f"{name}:{metric}") for metric in METRICS}
+        failures[name] = dict(Counter(f["rule"] for q in ids for f in items[q]["policy_failures"]))
+        answer_status[name] = dict(Counter(items[q].get("answer_status", "ok") for q in ids))
+        judge_status[name] = dict(Counter(items[q]["judge_status"] for q in ids))
+        if name != "base":
+            comparisons[f"{name} - base"] = {
+                metric: paired_difference(values[name][metric], values["base"][metric], seed, f"{name}-base:{metric}")
+                for metric in METRICS
+            }
+    return {
+        "results": results,
+        "comparisons": comparisons,
+        "pairwise": {"tuned vs base": pairwise_summary([p["winner"] for p in pairs], seed=seed)} if pairs else {},
+        "policy_failures": failures,
+        "answer_status": answer_status,
+        "judge_status": judge_status,
+        "metric_definitions": METRICS,
+        "statistics": METHOD,
+        "n_samples": {
+            "test_items": len(ids),
+            "judged_items": sum(_in_metric(by_contestant["base"][q], "judge_score") for q in ids),
+        },
+    }
+
+
+def _command() -> str | None:
+    return " ".join(["bench", *sys.argv[1:]]) if Path(sys.argv[0]).name in ("bench", "__main__.py") else None
+
+
+def results_record(
+    domain: str,
+    judge_dir: Path,
+    train_dir: Path,
+    recipe: dict,
+    answers: dict[str, dict],
+    stages: dict,
+    settings: dict,
+    judge_identity: dict,
+    task_hashes: dict,
+) -> dict:
+    """The results JSON of one run (without provenance and results_hash, which the writer adds).
+    `answers`: contestant -> the answers stage's summary (its `material` says what answered)."""
+    metrics = json.loads((Path(train_dir) / "metrics.json").read_text())
+    summary = json.loads((Path(judge_dir) / "judge_summary.json").read_text())
+    section = metrics_section(judge_dir, seed=settings["seeds"]["judge"])
+    warnings = list(summary["warnings"])
+    for name, a in answers.items():
+        if a["failed"]:
+            warnings.append(f"{name}: {a['failed']} of {a['items']} answers failed (endpoint errors); rerun to retry")
+    return {
+        "schema": SCHEMA,
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": _command(),
+        "domain": domain,
+        **section,
+        "judge": {
+            **summary["judge"],
+            "identity": judge_identity,
+            "requests": summary["judge_requests"],
+            "calibration": summary["calibration"],
+            "calibration_passed": summary["calibration"]["passed"],
+        },
+        "config": {
+            "recipe": {k: v for k, v in recipe.items() if k != "description"},
+            "model": metrics["model"],
+            "adapter_sha256": answers["tuned"]["material"]["adapter_sha256"],
+            "prompt_format": metrics["prompt_format"],
+            "contestants": {
+                name: {
+                    "answered_by": a["material"],
+                    "max_new_tokens": a["max_new_tokens"],
+                    "cap": a["cap"],
+                    "truncated": a["truncated"],
+                    "failed": a["failed"],
+                }
+                for name, a in answers.items()
+            },
+            **settings,
+            "train": {
+                k: metrics.get(k)
+                for k in ("base_eval_loss", "tuned_eval_loss", "eval_rows", "steps", "train_seconds", "peak_rss_mb")
+            },
+        },
+        "task_hashes": task_hashes,
+        "warnings": warnings,
+        "samples": {name: name for name in ("scores.jsonl", "judgments.jsonl", "pairwise.jsonl", "judge_summary.json")},
+        "stages": stages,
+    }

@@ -1,0 +1,129 @@
+"""Local answers: the ids fed to the model are the training prompt's ids for every prompt
+format; batched greedy equals one at a time; seq2seq answers are the decoder's tokens; every
+EOS id stops an answer; an answer that reaches the cap is marked as cut."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from answers import GenerationSettings, LocalContestant, derived_cap, plan_local
+from answers._local import generate, stop_ids
+from train import resolve_model
+from train._model import load_base, load_tokenizer
+from train._tokenize import IGNORE, tokenize_row
+
+ROWS = [
+    {
+        "id": f"t{i}",
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer},
+        ],
+        "instruction": question,
+        "input": "",
+        "output": answer,
+        "response": answer,
+    }
+    for i, (question, answer) in enumerate(
+        [("Lost card?", "Freeze it."), ("What is the wire fee to Germany?", "It is $25."), ("ok", "Fine.")]
+    )
+]
+
+
+class Recorder:
+    """Wraps a real model's generate and keeps the ids it was given, row by row, unpadded."""
+
+    def __init__(self, model):
+        self.model, self.seen = model, []
+        self._generate = model.generate
+
+    def __call__(self, input_ids, attention_mask, **kw):
+        for ids, mask in zip(input_ids, attention_mask, strict=True):
+            self.seen.append(ids[mask.bool()].tolist())
+        return self._generate(input_ids=input_ids, attention_mask=attention_mask, **kw)
+
+
+@pytest.mark.parametrize(
+    "fmt,model_fixture",
+    [
+        ("chat", "tiny_llama"),
+        ("plain", "tiny_llama"),
+        ("alpaca", "tiny_llama"),
+        ("instruction", "tiny_llama"),
+        ("instruction", "tiny_t5"),
+    ],
+)
+def test_answer_prompt_ids_equal_the_training_prompt_ids(fmt, model_fixture, request):
+    folder = request.getfixturevalue(model_fixture)
+    source = resolve_model(str(folder))
+    seq2seq = source.model_type == "seq2seq"
+    plan = plan_local(LocalContestant(str(folder), fmt, sequence_len=512), ROWS, GenerationSettings(max_new_tokens=3))
+    model = load_base(source)
+    recorder = Recorder(model)
+    model.generate = recorder
+    generate(model, plan.extra["tokenizer"], plan.prompts, plan.settings)
+    tok = load_tokenizer(source)
+    for row, prompt in zip(ROWS, plan.prompts, strict=True):
+        trained = tokenize_row(row, tok, fmt, 512, train_on_inputs=False, seq2seq=seq2seq)
+        if seq2seq:
+            expected = trained["input_ids"]  # the encoder's input, with the tokenizer's own special tokens
+        else:
+            expected = [t for t, lab in zip(trained["input_ids"], trained["labels"], strict=True) if lab == IGNORE]
+        assert prompt == expected
+        assert expected in recorder.seen  # what generate was actually given
+    if fmt != "chat" and not seq2seq:
+        assert all(seen[0] == tok.bos_token_id for seen in recorder.seen)
+
+
+def test_batched_equals_one_at_a_time(tiny_llama):
+    source = resolve_model(str(tiny_llama))
+    tok = load_tokenizer(source)
+    model = load_base(source)
+    prompts = [tok(p, add_special_tokens=False)["input_ids"] for p in ["Hello there, how are", "Hi", "Wire fee?", "ok"]]
+    batched = generate(model, tok, prompts, GenerationSettings(max_new_tokens=12, batch_size=4))
+    single = [generate(model, tok, [p], GenerationSettings(max_new_tokens=12, batch_size=1))[0] for p in prompts]
+    assert [b["answer"] for b in batched] == [s["answer"] for s in single]
+    assert [b["prompt_tokens"] for b in batched] == [len(p) for p in prompts]
+    assert all(0 <= b["answer_tokens"] <= 12 for b in batched)
+
+
+def test_seq2seq_answers_equal_a_direct_decode(tiny_t5):
+    source = resolve_model(str(tiny_t5))
+    tok = load_tokenizer(source)
+    model = load_base(source)
+    prompts = [tok(p)["input_ids"] for p in ["Instruction: Lost card? Response:", "Instruction: hi Response:"]]
+    ours = generate(model, tok, prompts, GenerationSettings(max_new_tokens=10, batch_size=2))
+    for prompt, got in zip(prompts, ours, strict=True):
+        out = model.generate(input_ids=torch.tensor([prompt]), max_new_tokens=10, do_sample=False)
+        direct = tok.decode(out[0], skip_special_tokens=True).strip()
+        assert got["answer"] == direct
+        # every decoder token is answer: nothing the length of the prompt is cut from its start
+        assert got["answer_tokens"] + (not got["truncated"]) == len(out[0]) - 1 or got["truncated"]
+
+
+def test_every_eos_id_stops_and_the_cap_is_marked(tiny_llama):
+    source = resolve_model(str(tiny_llama))
+    tok = load_tokenizer(source)
+    model = load_base(source)
+    prompt = [tok("Hello there", add_special_tokens=False)["input_ids"]]
+    free = generate(model, tok, prompt, GenerationSettings(max_new_tokens=8, batch_size=1))[0]
+    assert free["truncated"] and free["answer_tokens"] == 8  # a random model never says EOS by itself
+    first = model.generate(input_ids=torch.tensor(prompt), max_new_tokens=8, do_sample=False)[0, len(prompt[0]) :]
+    stopper = int(first[2])  # make the third answer token an extra EOS id, as a generation config may list
+    model.generation_config.eos_token_id = [tok.eos_token_id, stopper]
+    assert stop_ids(model, tok) == sorted({tok.eos_token_id, stopper})
+    stopped = generate(model, tok, prompt, GenerationSettings(max_new_tokens=8, batch_size=1))[0]
+    cut_at = first.tolist().index(stopper)
+    assert not stopped["truncated"] and stopped["answer_tokens"] == cut_at
+
+
+def test_the_default_cap_is_twice_the_longest_reference(tiny_llama):
+    plan = plan_local(LocalContestant(str(tiny_llama), "chat"), ROWS, GenerationSettings())
+    longest = max(len(r["response"]) + 1 for r in ROWS)  # character tokens plus the closing EOS
+    assert plan.cap["longest_reference_tokens"] == longest
+    assert plan.settings.max_new_tokens == max(16, 2 * longest) == derived_cap([longest])["max_new_tokens"]
+    fixed = plan_local(LocalContestant(str(tiny_llama), "chat"), ROWS, GenerationSettings(max_new_tokens=7))
+    assert fixed.settings.max_new_tokens == 7 and "--max-new-tokens" in fixed.cap["rule"]
+    assert plan.material != fixed.material  # the cap is part of what decides the answers
