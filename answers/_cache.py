@@ -20,16 +20,24 @@ def answer_key(model_id: str, adapter_sha: str | None, settings: GenerationSetti
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def cached_answers(path: Path, keys: list[str], answer_missing: Callable[[list[int]], list[dict]]) -> list[dict]:
+def cached_answers(
+    path: Path, keys: list[str], answer_missing: Callable[[list[int], Callable[[list[dict]], None]], list[dict]]
+) -> list[dict]:
     """Answers in `keys` order: those already in `path`, and for the rest the records (each with
-    its "key") that `answer_missing(indices)` returns. Records with status "ok" are appended to
-    `path`; failed ones (an endpoint error) are returned but not kept, so a rerun asks again."""
+    its "key") that `answer_missing(indices, keep)` returns. It calls `keep(records)` as answers are
+    made (a batch at a time), so a killed stage keeps them; records with status "ok" are appended
+    to `path`, failed ones (an endpoint error) are returned but not kept, so a rerun asks again."""
     cached = read_answers(path)
     todo = [i for i, k in enumerate(keys) if k not in cached]
     failed = {}
     if todo:
-        fresh = answer_missing(todo)
-        append_answers(path, [r for r in fresh if r.get("status", "ok") == "ok"])
+
+        def keep(records: list[dict]) -> None:
+            append_answers(path, [r for r in records if r.get("status", "ok") == "ok"])
+
+        fresh = answer_missing(todo, keep)
+        on_file = read_answers(path)
+        keep([r for r in fresh if r["key"] not in on_file])  # any that were not kept on the way
         failed = {r["key"]: r for r in fresh if r.get("status", "ok") != "ok"}
         cached = read_answers(path)
     return [cached.get(k) or failed[k] for k in keys]

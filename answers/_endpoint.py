@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from judge._client import JudgeEndpoint, JudgeRequest, run_judgments
 
@@ -30,8 +31,9 @@ class RemoteContestant:
         return f"{PREFIX}{self.model}"
 
     def identity(self) -> str:
-        """What answered: the model at its endpoint (never the key); part of every answer's cache key."""
-        return f"{self.model}@{self.base_url or os.environ.get('OPENAI_BASE_URL', 'openai default')}"
+        """What answered: the model at its endpoint, part of every answer's cache key. Never a secret:
+        credentials or a query string in the URL are dropped."""
+        return f"{self.model}@{public_url(self.base_url or os.environ.get('OPENAI_BASE_URL', 'openai default'))}"
 
     def endpoint(self, max_tokens: int) -> JudgeEndpoint:
         return JudgeEndpoint(
@@ -41,6 +43,16 @@ class RemoteContestant:
             structured=False,
             max_tokens=max_tokens,
         )
+
+
+def public_url(url: str) -> str:
+    """The URL without user:password@ and without a query string (where keys are sometimes passed)."""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def parse_contestant(spec: str) -> RemoteContestant:
@@ -70,33 +82,37 @@ def endpoint_answers(
     prompts = [chat_prompt(row) for row in rows]
     keys = [answer_key(contestant.identity(), None, settings, json.dumps(p)) for p in prompts]
 
-    def answer(todo: list[int]) -> list[dict]:
+    def answer(todo: list[int], keep) -> list[dict]:
         requests = [
             JudgeRequest(id=keys[i], prompt_name="contestant", messages=prompts[i], schema={}, parse=_as_is)
             for i in todo
         ]
         endpoint = contestant.endpoint(settings.max_new_tokens)
-        records = []
-        for i, res in zip(todo, run_judgments(requests, endpoint, out / "calls.jsonl", progress), strict=True):
+        by_key = {keys[i]: i for i in todo}
+
+        def record(res: dict) -> dict:
+            i = by_key[res["id"]]
             usage = res.get("usage") or {}
-            ok = res["status"] == "ok"  # an empty answer is the model's answer; a failed call is not
-            records.append(
-                {
-                    "key": keys[i],
-                    "question_id": rows[i]["id"],
-                    "model": contestant.identity(),
-                    "model_sha256": None,  # an endpoint's weights cannot be hashed from here
-                    "adapter_sha256": None,
-                    "prompt": prompts[i],
-                    "status": "ok" if ok else "error",
-                    "reason": None if ok else (res.get("error") or res.get("reason") or res["status"]),
-                    "answer": (res.get("raw_output") or "").strip() if ok else None,
-                    "prompt_tokens": usage.get("prompt_tokens"),
-                    "answer_tokens": usage.get("completion_tokens"),
-                    "truncated": res.get("finish_reason") == "length",
-                    "seconds": res.get("seconds"),
-                }
-            )
-        return records
+            # "unscored" here means a completion came back with no usable text (null content, no
+            # choices): the model's answer, empty, and final like any answer at temperature 0.
+            ok = res["status"] in ("ok", "unscored")
+            return {
+                "key": keys[i],
+                "question_id": rows[i]["id"],
+                "model": contestant.identity(),
+                "model_sha256": None,  # an endpoint's weights cannot be hashed from here
+                "adapter_sha256": None,
+                "prompt": prompts[i],
+                "status": "ok" if ok else "error",
+                "reason": res.get("reason") if res["status"] != "ok" else None,
+                "answer": (res.get("raw_output") or "").strip() if ok else None,
+                "prompt_tokens": usage.get("prompt_tokens"),
+                "answer_tokens": usage.get("completion_tokens"),
+                "truncated": res.get("finish_reason") == "length",
+                "seconds": res.get("seconds"),
+            }
+
+        done = run_judgments(requests, endpoint, out / "calls.jsonl", progress, on_record=lambda r: keep([record(r)]))
+        return [record(r) for r in done]
 
     return cached_answers(out / "answers.jsonl", keys, answer)

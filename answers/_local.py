@@ -39,13 +39,17 @@ def generate(
     prompts: list[list[int]],
     settings: GenerationSettings,
     progress: Callable[[int], None] | None = None,
+    on_batch: Callable[[list[int], list[dict]], None] | None = None,
 ) -> list[dict]:
     """One record per prompt (token ids), in the input order: answer, token counts, whether the
-    answer was cut at max_new_tokens, and the seconds of its batch."""
+    answer was cut at max_new_tokens, and the seconds of its batch. `on_batch(indices, records)`
+    is called after each batch, so a caller can keep what is done before the rest is."""
     if settings.max_new_tokens is None:
         raise ValueError("max_new_tokens is not resolved (the answers stage derives it from the references)")
     seq2seq = bool(getattr(model.config, "is_encoder_decoder", False))
     stops = stop_ids(model, tokenizer)
+    if not stops:
+        raise ValueError("the model has no EOS token: an answer could never end before the cap")
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else stops[0]
     device = next(model.parameters()).device
     order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
@@ -80,6 +84,8 @@ def generate(
                 "truncated": end is None and len(tokens) >= settings.max_new_tokens,
                 "batch_seconds": round(seconds, 3),
             }
+        if on_batch:
+            on_batch(idx, [results[i] for i in idx])
         if progress:
             progress(len(idx))
     return results

@@ -92,25 +92,29 @@ def _local_answers(plan: AnswerPlan, out: Path, progress) -> list[dict]:
     adapter_sha = plan.extra["adapter_sha256"]
     keys = [answer_key(source.sha256, adapter_sha, plan.settings, ids) for ids in plan.prompts]
 
-    def answer(todo: list[int]) -> list[dict]:
+    def record(i: int, res: dict) -> dict:
+        return {
+            "key": keys[i],
+            "question_id": plan.rows[i]["id"],
+            "model_sha256": source.sha256,
+            "adapter_sha256": adapter_sha,
+            "prompt": tok.decode(plan.prompts[i]),
+            "status": "ok",
+            **res,
+        }
+
+    def answer(todo: list[int], keep) -> list[dict]:
         model = load_base(source)
         if plan.contestant.adapter_dir:
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(model, str(plan.contestant.adapter_dir))
-        fresh = generate(model, tok, [plan.prompts[i] for i in todo], plan.settings, progress)
-        return [
-            {
-                "key": keys[i],
-                "question_id": plan.rows[i]["id"],
-                "model_sha256": source.sha256,
-                "adapter_sha256": adapter_sha,
-                "prompt": tok.decode(plan.prompts[i]),
-                "status": "ok",
-                **res,
-            }
-            for i, res in zip(todo, fresh, strict=True)
-        ]
+
+        def kept(idx: list[int], results: list[dict]) -> None:
+            keep([record(todo[j], res) for j, res in zip(idx, results, strict=True)])
+
+        fresh = generate(model, tok, [plan.prompts[i] for i in todo], plan.settings, progress, on_batch=kept)
+        return [record(i, res) for i, res in zip(todo, fresh, strict=True)]
 
     return cached_answers(out / "answers.jsonl", keys, answer)
 
@@ -120,6 +124,7 @@ def run(plan: AnswerPlan, out: Path, progress=None) -> dict:
     summary: counts made now and on file, truncations, failures, the cap and timings."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    (out / "answers.jsonl").touch()  # the stage's resume marker: a killed stage keeps its folder
     before = set(read_answers(out / "answers.jsonl"))
     if progress and before:
         progress(len(before))  # already made by an earlier, interrupted run

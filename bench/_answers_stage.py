@@ -18,7 +18,8 @@ class _Unfinished(Exception):
 
 
 def answers_material(plan: answers.AnswerPlan) -> dict:
-    return {"stage": "answers", **plan.material, "code": code_hash("answers")}
+    # the answers' own code, and how a model is loaded (dtype, device) for answering
+    return {"stage": "answers", **plan.material, "code": code_hash("answers", "train/_model.py")}
 
 
 def run_answers_stage(

@@ -27,9 +27,16 @@ def answers_digest(records: list[dict]) -> str:
     return hashlib.sha256(json.dumps([r.get("answer") for r in records]).encode()).hexdigest()
 
 
-def judge_material(answers: dict[str, StageOutput], settings: JudgeSettings, judge: dict) -> dict:
+def judge_material(
+    domain: synth.Domain, rows: list[dict], answers: dict[str, StageOutput], settings: JudgeSettings, judge: dict
+) -> dict:
+    """What decides the scores: the domain's files (policy sheet, checks), the items and their
+    references, the answers, the judge and its settings, and the code."""
+    references = [[r["id"], r["response"]] for r in rows]
     return {
         "stage": "judge",
+        "domain_files": domain.files_hash,
+        "references": hashlib.sha256(json.dumps(references).encode()).hexdigest(),
         "answers": {
             name: {"key": out.key, "answers": answers_digest(out.result["records"])} for name, out in answers.items()
         },
@@ -51,7 +58,7 @@ def run_judge_stage(
 ) -> StageOutput:
     """`answers`: contestant name -> its answers stage output (with records). `endpoint_factory()`
     is a context manager yielding a JudgeEndpoint (it may start a server)."""
-    material = judge_material(answers, settings, judge_identity)
+    material = judge_material(domain, rows, answers, settings, judge_identity)
     key = stable_hash(material)
     folder = Path(out) if out else home() / domain.name / f"judge-{key[:12]}"
     if is_complete(folder, key):

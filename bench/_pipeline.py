@@ -41,9 +41,16 @@ class RunPlan:
     results_dir: Path = Path("results")
 
 
-def run_id(model: str, recipe: str, judge_key: str) -> str:
+def run_id(model: str, recipe: str, run_key: str) -> str:
     slug = "".join(c if c.isalnum() or c in "-." else "-" for c in Path(model).name if c)
-    return f"{slug}__{recipe}__{judge_key[:8]}"
+    return f"{slug}__{recipe}__{run_key[:8]}"
+
+
+def run_key(trained: StageOutput, outputs: dict[str, StageOutput], judge_identity: dict, plan: RunPlan) -> str:
+    """Names a run's results folder: the training, the answers stages and the judge with its settings,
+    but not the answers' content, so a rerun that completes an unfinished run replaces its folder."""
+    answer_keys = {name: out.key for name, out in outputs.items()}
+    return stable_hash([trained.key, answer_keys, judge_identity, plan.judge.__dict__])
 
 
 def stage_record(out: StageOutput, seconds: float) -> dict:
@@ -132,7 +139,11 @@ def run_pipeline(plan: RunPlan, endpoint_factory, judge_identity: dict, track=No
         outputs, judged, records = answer_and_judge(
             domain, dataset, trained, recipe, plan, endpoint_factory, judge_identity, track, report
         )
-        folder = Path(plan.results_dir) / domain.name / run_id(model, recipe.name, judged.key)
+        folder = (
+            Path(plan.results_dir)
+            / domain.name
+            / run_id(model, recipe.name, run_key(trained, outputs, judge_identity, plan))
+        )
         complete = judged.complete and all(o.complete for o in outputs.values())
         kept = _unchanged(folder, dataset.key, trained.key, judged.key) if complete else None
         if kept:  # the same stages: keep the record of the invocation that did the work

@@ -27,11 +27,13 @@ def stable_hash(material: object) -> str:
 
 
 def code_hash(*packages: str) -> str:
-    """sha256 of a package's source and data files, so a code change invalidates its outputs."""
+    """sha256 of packages' (or single files') source and data files, so a code change invalidates
+    the outputs that depend on it."""
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parents[1]
     for package in packages:
-        for path in sorted((root / package).rglob("*")):
+        target = root / package
+        for path in [target] if target.is_file() else sorted(target.rglob("*")):
             if path.is_file() and path.suffix in {".py", ".json", ".yaml"}:
                 digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

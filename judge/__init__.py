@@ -1,2 +1,3 @@
-"""judge: answers of base and tuned on the held-out split -> similarity, policy checks and
-LLM-judge scores, with every judgment kept as JSONL."""
+"""judge: the answers of every contestant (from the answers stage) -> per-answer scores (cosine
+similarity, policy checks, truncation) and LLM-judge judgments with calibration, every judgment
+kept as JSONL with its status."""

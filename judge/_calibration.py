@@ -71,9 +71,11 @@ def calibrate(probes: list[dict], judged: dict[str, dict], thresholds: Calibrati
             {"A": "good", "B": "bad", "C": "tie"}.get(one.get("parsed")),
             {"A": "bad", "B": "good", "C": "tie"}.get(two.get("parsed")),
         ]
-    records = list(judged.values())
-    failed = sum(r["status"] != "ok" for r in records)
-    return summarize(probes, ratings, winners, len(records), failed, thresholds or CalibrationThresholds())
+    # Parse failures: judgments that came back unusable. An endpoint error is not the judge's doing;
+    # it is counted with the request statuses instead, and retried.
+    answered = [r for r in judged.values() if r["status"] in ("ok", "unscored")]
+    failed = sum(r["status"] == "unscored" for r in answered)
+    return summarize(probes, ratings, winners, len(answered), failed, thresholds or CalibrationThresholds())
 
 
 def summarize(

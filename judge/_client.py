@@ -278,7 +278,9 @@ async def _judge_one(client, endpoint: JudgeEndpoint, req: JudgeRequest, secret:
     }
 
 
-async def _run(requests: list[JudgeRequest], endpoint: JudgeEndpoint, out: Path, progress) -> list[dict]:
+async def _run(
+    requests: list[JudgeRequest], endpoint: JudgeEndpoint, out: Path, progress, on_record=None
+) -> list[dict]:
     repair_jsonl_tail(out)
     done = read_judgments(out)
     pending = [r for r in requests if r.id not in done]
@@ -318,6 +320,8 @@ async def _run(requests: list[JudgeRequest], endpoint: JudgeEndpoint, out: Path,
             with out.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
                 fh.flush()
+            if on_record:
+                on_record(record)
         if progress:
             progress(1)
         return record
@@ -330,8 +334,11 @@ async def _run(requests: list[JudgeRequest], endpoint: JudgeEndpoint, out: Path,
     return [by_id[r.id] for r in requests]
 
 
-def run_judgments(requests: list[JudgeRequest], endpoint: JudgeEndpoint, out: Path, progress=None) -> list[dict]:
+def run_judgments(
+    requests: list[JudgeRequest], endpoint: JudgeEndpoint, out: Path, progress=None, on_record=None
+) -> list[dict]:
     """Judge every request not already on file in `out` (status "ok" or "unscored"); return one record
     per request, in request order. Endpoint failures come back as "error" records (also written to
-    `out`, and retried by the next run), never as an exception: count them with status_counts."""
-    return asyncio.run(_run(requests, endpoint, Path(out), progress))
+    `out`, and retried by the next run), never as an exception: count them with status_counts.
+    `on_record(record)`, if given, is called with each new record once it is on file."""
+    return asyncio.run(_run(requests, endpoint, Path(out), progress, on_record))

@@ -6,7 +6,3 @@ class JudgeUnavailable(RuntimeError):
     """The judge endpoint cannot serve chat completions: raised by `judge._client.preflight` (one line
     naming the base URL and what went wrong) and for a base URL the client cannot use. A failure in
     the middle of `run_judgments` is not raised: it becomes an "error" record for that request."""
-
-
-class LeaderboardError(RuntimeError):
-    """A results file under results/DOMAIN/ cannot be read as a domainbench results file."""

@@ -75,6 +75,8 @@ def phones(text: str) -> set[str]:
     numbers) are skipped, as are years, year ranges and dates, which phonenumbers rejects."""
     found = set()
     for m in phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE):
+        if m.raw_string.isdigit():  # a bare run of digits is a reference or account number, not written as a phone
+            continue
         if phonenumbers.is_possible_number_with_reason(m.number) == phonenumbers.ValidationResult.IS_POSSIBLE:
             found.add(phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164))
     return found
@@ -121,9 +123,16 @@ class PolicyChecker:
         vocab = domain.checks
         self.credential_request = None
         if vocab.get("credentials") and vocab.get("request_verbs"):
+            credentials = _alternation(vocab["credentials"])
+            # A request verb, up to 3 words, then "your/the/their [full] <credential>"; or a question
+            # form ("what is") directly on "your <credential>": "What is the CVV?" asks what a CVV is.
+            questions = vocab.get("request_questions") or []
+            question = (
+                rf"|\b(?:{_alternation(questions)})\s+your\s+(?:full\s+)?(?:{credentials})\b" if questions else ""
+            )
             self.credential_request = re.compile(
                 rf"\b(?:{_alternation(vocab['request_verbs'])})\b\W+(?:\w+\W+){{0,3}}?"
-                rf"(?:your|the|their)\s+(?:full\s+)?(?:{_alternation(vocab['credentials'])})\b",
+                rf"(?:your|the|their)\s+(?:full\s+)?(?:{credentials})\b{question}",
                 re.IGNORECASE,
             )
         negations = _alternation(vocab.get("negations", ["never"]))

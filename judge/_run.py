@@ -69,8 +69,8 @@ def run(
 
     for sample in samples:
         sample.update(single_verdict(judged, sample["question_id"], sample["contestant"]))
-        if sample["answer_status"] != "ok":
-            sample["judge_reason"] = "no answer to judge (the contestant's endpoint failed)"
+        if sample["answer_status"] != "ok" and sample["question_id"] in judged_ids:  # unscored, not "not judged"
+            sample.update(judge_status="no_answer", judge_reason="no answer to judge (the endpoint failed)")
     _write_jsonl(out / "scores.jsonl", samples)
     _write_jsonl(out / "pairwise.jsonl", pair_outcomes(rows, orders, judged))
 

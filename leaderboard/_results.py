@@ -45,6 +45,13 @@ def _in_metric(sample: dict, metric: str) -> bool:
     return metric != "judge_score" or sample["judge_status"] != "not_judged"
 
 
+def _paired(values: dict, name: str, metric: str, seed: int) -> dict:
+    """`name` minus base over the items both have in the metric, matched by question id."""
+    mine, base = values[name][metric], values["base"][metric]
+    common = [q for q in base if q in mine]
+    return paired_difference([mine[q] for q in common], [base[q] for q in common], seed, f"{name}-base:{metric}")
+
+
 def metrics_section(judge_dir: Path, seed: int = 0) -> dict:
     judge_dir = Path(judge_dir)
     samples = read_jsonl(judge_dir / "scores.jsonl")
@@ -53,21 +60,20 @@ def metrics_section(judge_dir: Path, seed: int = 0) -> dict:
     for s in samples:
         by_contestant.setdefault(s["contestant"], {})[s["question_id"]] = s
     ids = sorted(by_contestant["base"])
-    values = {  # per contestant and metric, in id order; judge_score only over the judged items
-        name: {metric: [_value(items[q], metric) for q in ids if _in_metric(items[q], metric)] for metric in METRICS}
+    values = {  # per contestant and metric: question id -> value; judge_score only over the judged items
+        name: {metric: {q: _value(items[q], metric) for q in ids if _in_metric(items[q], metric)} for metric in METRICS}
         for name, items in by_contestant.items()
     }
     results, comparisons, failures, answer_status, judge_status = {}, {}, {}, {}, {}
     for name, items in by_contestant.items():
-        results[name] = {metric: describe(values[name][metric], seed, f"{name}:{metric}") for metric in METRICS}
+        results[name] = {
+            metric: describe(list(values[name][metric].values()), seed, f"{name}:{metric}") for metric in METRICS
+        }
         failures[name] = dict(Counter(f["rule"] for q in ids for f in items[q]["policy_failures"]))
         answer_status[name] = dict(Counter(items[q].get("answer_status", "ok") for q in ids))
         judge_status[name] = dict(Counter(items[q]["judge_status"] for q in ids))
         if name != "base":
-            comparisons[f"{name} - base"] = {
-                metric: paired_difference(values[name][metric], values["base"][metric], seed, f"{name}-base:{metric}")
-                for metric in METRICS
-            }
+            comparisons[f"{name} - base"] = {metric: _paired(values, name, metric, seed) for metric in METRICS}
     return {
         "results": results,
         "comparisons": comparisons,

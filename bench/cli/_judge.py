@@ -110,38 +110,29 @@ def judge_command(
 
 
 def _print_summary(path: Path, summary: dict, reused: bool) -> None:
-    import pandas as pd
+    """The stage's figures as the results JSON computes them (leaderboard.metrics_section)."""
+    from leaderboard import format_metric, metrics_section
 
-    scores = pd.read_json(path / "scores.jsonl", lines=True)
-    table = Table(title=f"{'reused ' if reused else ''}{path.name}: {summary['items']} test items")
-    for col in (
-        "contestant",
-        "cosine",
-        "policy pass",
-        "judge 1-10",
-        "scored / unscored",
-        "answer tokens",
-        "cut at cap",
-    ):
-        table.add_column(col, justify="left" if col == "contestant" else "right")
-    for name, g in scores.groupby("contestant", sort=False):
-        scored = g["judge_score"].notna()
-        cut = g["truncated"].fillna(False).astype(bool)
-        table.add_row(
-            name,
-            f"{g['cosine'].mean():.3f}",
-            f"{g['policy_passed'].mean():.1%}",
-            f"{g.loc[scored, 'judge_score'].mean():.2f}" if scored.any() else "-",
-            f"{int(scored.sum())} / {int((~scored).sum())}",
-            f"{g['answer_tokens'].mean():.0f}",
-            f"{cut.mean():.1%}",
-        )
+    section = metrics_section(path)
+    table = Table(title=f"{'reused ' if reused else ''}{path.name}: {summary['items']} test items, mean [95% CI]")
+    columns = {"cosine": "cosine", "policy_pass": "policy pass", "judge_score": "judge 1-10",
+               "answer_tokens": "answer tokens", "truncated": "cut at cap"}  # fmt: skip
+    table.add_column("contestant")
+    for label in columns.values():
+        table.add_column(label, justify="right")
+    for name, metrics in section["results"].items():
+        table.add_row(name, *(format_metric(metrics.get(m), m) for m in columns))
     console.print(table)
-    pairs_file = path / "pairwise.jsonl"
-    if pairs_file.is_file() and pairs_file.stat().st_size:
-        winners = pd.read_json(pairs_file, lines=True)["winner"].fillna("unscored")
-        w = {k: int(v) for k, v in winners.value_counts().items()}
-        console.print(f"pairwise (tuned vs base, both orders): {w}")
+    pair = section["pairwise"].get("tuned vs base")
+    if pair:
+        console.print(
+            f"pairwise (tuned vs base, both orders): {pair['wins']} wins / {pair['ties']} ties / "
+            f"{pair['losses']} losses ({pair['unscored']} unscored)"
+        )
+    req = summary.get("judge_requests") or {}
+    console.print(
+        f"judge requests: {req.get('ok', 0)} ok, {req.get('unscored', 0)} unscored, {req.get('error', 0)} failed"
+    )
     print_judge_notes(summary["judge"]["model"], summary["calibration"], summary["warnings"])
     console.print(f"wrote {path}")
 

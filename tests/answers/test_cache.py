@@ -37,13 +37,32 @@ def test_failed_answers_are_returned_but_asked_again(tmp_path):
     path = tmp_path / "answers.jsonl"
     asked = []
 
-    def answer(todo):
+    def answer(todo, keep):
         asked.append(list(todo))
-        return [
+        made = [
             {"key": f"k{i}", "status": "error" if i == 1 else "ok", "answer": None if i == 1 else "x"} for i in todo
         ]
+        keep(made[:1])  # the first is kept as soon as it is made, as a batch would be
+        return made
 
     first = cached_answers(path, ["k0", "k1", "k2"], answer)
     assert [r["status"] for r in first] == ["ok", "error", "ok"]
     cached_answers(path, ["k0", "k1", "k2"], answer)
     assert asked == [[0, 1, 2], [1]]  # only the failed one is asked again
+
+
+def test_answers_kept_on_the_way_survive_a_crash(tmp_path):
+    path = tmp_path / "answers.jsonl"
+
+    def crash_after_one(todo, keep):
+        keep([{"key": "k0", "status": "ok", "answer": "x"}])
+        raise KeyboardInterrupt  # killed before the rest
+
+    try:
+        cached_answers(path, ["k0", "k1"], crash_after_one)
+    except KeyboardInterrupt:
+        pass
+    assert set(read_answers(path)) == {"k0"}
+    asked = []
+    cached_answers(path, ["k0", "k1"], lambda todo, keep: asked.append(todo) or [{"key": "k1", "answer": "y"}])
+    assert asked == [[1]] and set(read_answers(path)) == {"k0", "k1"}

@@ -184,3 +184,18 @@ def test_lost_card_must_say_freeze_or_block(checker):
     ]
     assert checker.check("Please freeze your card in the app right away.", item).passed
     assert checker.check("Block the card by calling us.", item).passed
+
+
+def test_questions_about_credentials_and_instructions_are_not_requests(checker):
+    item = {"intent": "change_pin", "query": "What is a CVV?", "evidence": ""}
+    assert checker.check("What is the CVV? It is the three-digit code on the back of your card.", item).passed
+    assert checker.check("I can tell you more about the security code if you like.", item).passed
+    assert checker.check("At the ATM, enter your PIN and choose Change PIN.", item).passed
+    assert rules(checker.check("What's your full PIN?", item)) == ["no_credential_request"]
+    assert rules(checker.check("Could you tell me your card number?", item)) == ["no_credential_request"]
+
+
+def test_a_bare_run_of_digits_is_not_a_phone_number(checker):
+    item = {"intent": "report_lost_card", "query": "I lost my card", "evidence": ""}
+    assert checker.check("Your reference number is 4839201756; freeze the card in the app.", item).passed
+    assert rules(checker.check("Freeze it, then call 483-920-1756.", item)) == ["no_invented_contacts"]

@@ -114,7 +114,15 @@ def test_a_failed_endpoint_answer_is_a_counted_row_not_a_crash(tmp_path, trained
     assert again["failed"] == 0 and again["answered_now"] == 1  # only the failed one was asked again
     scores = [json.loads(line) for line in (tmp_path / "judge" / "scores.jsonl").read_text().splitlines()]
     failed = [s for s in scores if s["answer_status"] == "error"]
-    assert len(failed) == 1 and failed[0]["cosine"] is None and failed[0]["judge_status"] == "not_judged"
+    assert len(failed) == 1 and failed[0]["cosine"] is None and failed[0]["judge_status"] == "no_answer"
+    from leaderboard import metrics_section
+
+    section = metrics_section(tmp_path / "judge")  # results are made from such a run without a crash
+    remote_cosine = section["results"]["openai:remote"]["cosine"]
+    assert remote_cosine["n"] == 2 and remote_cosine["unscored"] == 1
+    assert section["results"]["openai:remote"]["judge_score"]["unscored"] >= 1
+    assert section["comparisons"]["openai:remote - base"]["cosine"]["n"] == 2  # paired on the answered items
+    assert section["answer_status"]["openai:remote"] == {"ok": 2, "error": 1}
 
 
 def test_contestant_specs():
