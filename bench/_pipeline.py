@@ -105,6 +105,7 @@ def answer_and_judge(
         out = run_answers_stage(domain.name, name, answer_plan, progress=track)
         outputs[name], records[f"answers:{name}"] = out, stage_record(out, time.perf_counter() - t)
         res = out.result
+        records[f"answers:{name}"]["generated_this_invocation"] = 0 if out.reused else res["answered_now"]
         state = "reused, 0 generated" if out.reused else f"{res['answered_now']} generated"
         failed = f", {res['failed']} FAILED (rerun to retry)" if res["failed"] else ""
         report(

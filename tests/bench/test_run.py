@@ -179,6 +179,9 @@ def test_another_judge_generates_no_answer(tmp_path, tiny_recipe):
     by_judge = {r["judge"]["model"]: r for r in runs.values()}
     again = by_judge["another-judge"]["stages"]
     assert again["answers:base"]["reused"] and again["answers:tuned"]["reused"] and not again["judge"]["reused"]
+    assert (
+        again["answers:base"]["generated_this_invocation"] == again["answers:tuned"]["generated_this_invocation"] == 0
+    )
     assert again["answers:base"]["key"] == by_judge["fault-judge"]["stages"]["answers:base"]["key"]
     assert len(list((tmp_path / "home" / "banking").glob("answers-*"))) == 2
 

@@ -228,6 +228,7 @@ def main() -> None:
     """Serve on a fixed loopback port until interrupted, for trying `bench run --judge` by hand:
     python -m tests.judge.fault_server --port 8123 --fault-rate 0.3"""
     import argparse
+    import signal
     import time
 
     ap = argparse.ArgumentParser(description=main.__doc__)
@@ -236,6 +237,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--hang", type=float, default=2.0, help="seconds a 'hang' fault waits")
     opts = ap.parse_args()
+    # Stop on Ctrl-C or kill: a shell starts background jobs with SIGINT ignored, so restore it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with FaultServer(fault_rate=opts.fault_rate, seed=opts.seed, hang=opts.hang, port=opts.port) as server:
         print(f"serving {server.base_url} (fault rate {opts.fault_rate})", flush=True)
         try:
