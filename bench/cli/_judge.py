@@ -163,7 +163,8 @@ def preflight(judge: str, factory, contestants: tuple) -> None:
     for role, endpoint in endpoints:
         for attempt in range(3):  # a flaky proxy's one bad answer is not a dead endpoint
             try:
-                check(endpoint)
+                # no client retries and 10 s at most a try: an endpoint that never answers fails in 30 s
+                check(endpoint, timeout=min(endpoint.timeout, 10.0), max_retries=0)
                 break
             except JudgeUnavailable as exc:
                 if attempt == 2:

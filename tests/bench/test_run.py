@@ -213,3 +213,24 @@ def test_a_faulty_judge_endpoint_never_stops_the_run(tmp_path, tiny_recipe):
     final = json.loads(path.read_text())
     assert final["complete"] is True and final["judge"]["requests"]["error"] == 0
     assert final["judge"]["requests"]["unscored"] == counts["unscored"]  # an unscored judgment is final
+
+
+def test_a_dead_or_wrong_endpoint_fails_before_any_stage(tmp_path, tiny_recipe):
+    home = tmp_path / "home"
+    with FaultServer() as server:
+        url = server.base_url
+        server.faults = ["404_model"] * 3  # a wrong model name, every try
+        wrong = run_bench(
+            *args_for(tiny_recipe, server, tmp_path / "results"), cwd=REPO, env={"DOMAINBENCH_HOME": str(home)}
+        )
+    began = time.monotonic()
+    dead = run_bench(
+        *args_for(tiny_recipe, server, tmp_path / "results"), cwd=REPO, env={"DOMAINBENCH_HOME": str(home)}
+    )
+    assert time.monotonic() - began < 60
+    for res in (wrong, dead):
+        assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr[-2000:]
+        [line] = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+        assert f"judge at {url}" in line
+    assert "404" in wrong.stderr and "unreachable" in dead.stderr
+    assert not home.exists() or not any(home.rglob("manifest.json"))  # no stage ran
