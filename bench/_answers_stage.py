@@ -9,12 +9,8 @@ from pathlib import Path
 
 import answers
 
-from ._store import atomic_output, code_hash, home, is_complete, read_manifest, stable_hash
+from ._store import Unfinished, atomic_output, code_hash, home, is_complete, read_manifest, stable_hash
 from ._synth_stage import StageOutput
-
-
-class _Unfinished(Exception):
-    """Raised inside the stage's block to keep the partial folder without finishing it."""
 
 
 def answers_material(plan: answers.AnswerPlan) -> dict:
@@ -36,18 +32,14 @@ def run_answers_stage(
         return StageOutput(folder, key, reused=True, result=summary)
     advance = progress(f"answers: {name}", len(plan.rows)) if progress else None
     summary: dict = {}
-    result: dict = {}
-    work_dir: Path | None = None
-    try:
-        with atomic_output(
-            folder, "answers", key, material, resumable=True, summary=summary, resume_marker="answers.jsonl"
-        ) as work:
-            work_dir = work
-            result = answers.run(plan, work, advance)
-            summary.update({k: v for k, v in result.items() if k != "records"})
-            summary["contestant"] = name
-            if result["failed"]:
-                raise _Unfinished
-    except _Unfinished:
-        return StageOutput(work_dir, key, reused=False, result=result, complete=False)
+    with atomic_output(
+        folder, "answers", key, material, resumable=True, summary=summary, resume_marker="answers.jsonl"
+    ) as work:
+        result = answers.run(plan, work, advance)
+        summary.update({k: v for k, v in result.items() if k != "records"})
+        summary["contestant"] = name
+        if result["failed"]:
+            raise Unfinished
+    if result["failed"]:
+        return StageOutput(work, key, reused=False, result=result, complete=False)
     return StageOutput(folder, key, reused=False, result=result)

@@ -5,8 +5,6 @@ folder, and the next run retries only those."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -15,16 +13,12 @@ from judge._client import JudgeEndpoint
 from judge._run import JudgeSettings
 from judge._run import run as judge_run
 
-from ._store import atomic_output, code_hash, home, is_complete, stable_hash
+from ._store import Unfinished, atomic_output, code_hash, home, is_complete, stable_hash
 from ._synth_stage import StageOutput
 
 
-class _Unfinished(Exception):
-    """Raised inside the stage's block to keep the partial folder without finishing it."""
-
-
 def answers_digest(records: list[dict]) -> str:
-    return hashlib.sha256(json.dumps([r.get("answer") for r in records]).encode()).hexdigest()
+    return stable_hash([r.get("answer") for r in records])
 
 
 def judge_material(
@@ -36,7 +30,7 @@ def judge_material(
     return {
         "stage": "judge",
         "domain_files": domain.files_hash,
-        "references": hashlib.sha256(json.dumps(references).encode()).hexdigest(),
+        "references": stable_hash(references),
         "answers": {
             name: {"key": out.key, "answers": answers_digest(out.result["records"])} for name, out in answers.items()
         },
@@ -64,22 +58,18 @@ def run_judge_stage(
     if is_complete(folder, key):
         return StageOutput(folder, key, reused=True)
     summary: dict = {}
-    result: dict = {}
-    work_dir: Path | None = None
     records = {name: out.result["records"] for name, out in answers.items()}
-    try:
-        with atomic_output(
-            folder, "judge", key, material, resumable=True, summary=summary, resume_marker="judgments.jsonl"
-        ) as work:
-            work_dir = work
-            with endpoint_factory() as endpoint:
-                assert isinstance(endpoint, JudgeEndpoint)
-                result = judge_run(domain, rows, records, endpoint, work, settings, progress)
-            keep = ("items", "judged_items", "identical_fraction", "warnings", "judge_requests", "wall_seconds")
-            summary.update({k: result[k] for k in (*keep, "process_peak_rss_mb")})
-            summary["calibration_passed"] = result["calibration"]["passed"]
-            if result["judge_requests"]["error"]:
-                raise _Unfinished
-    except _Unfinished:
-        return StageOutput(work_dir, key, reused=False, result=result, complete=False)
+    with atomic_output(
+        folder, "judge", key, material, resumable=True, summary=summary, resume_marker="judgments.jsonl"
+    ) as work:
+        with endpoint_factory() as endpoint:
+            assert isinstance(endpoint, JudgeEndpoint)
+            result = judge_run(domain, rows, records, endpoint, work, settings, progress)
+        keep = ("items", "judged_items", "identical_fraction", "warnings", "judge_requests", "wall_seconds")
+        summary.update({k: result[k] for k in (*keep, "process_peak_rss_mb")})
+        summary["calibration_passed"] = result["calibration"]["passed"]
+        if result["judge_requests"]["error"]:
+            raise Unfinished
+    if result["judge_requests"]["error"]:
+        return StageOutput(work, key, reused=False, result=result, complete=False)
     return StageOutput(folder, key, reused=False, result=result)

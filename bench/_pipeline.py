@@ -14,7 +14,7 @@ import answers
 import synth
 import train
 from judge._run import JudgeSettings
-from leaderboard import results_record
+from leaderboard import SAMPLE_FILES, results_record
 
 from ._answers_stage import run_answers_stage
 from ._judge_stage import run_judge_stage
@@ -22,8 +22,6 @@ from ._provenance import provenance
 from ._store import read_manifest, stable_hash, swap_in
 from ._synth_stage import StageOutput, run_synth_stage
 from ._train_stage import recipe_path, run_train_stage
-
-SAMPLE_FILES = ("scores.jsonl", "judgments.jsonl", "pairwise.jsonl", "judge_summary.json")
 
 
 @dataclass(frozen=True)

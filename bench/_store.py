@@ -22,6 +22,12 @@ class StoreError(RuntimeError):
     """An output folder cannot be written without losing something that is not ours."""
 
 
+class Unfinished(Exception):
+    """Raised inside a resumable stage's `atomic_output` block when its work is done for now but not
+    complete (an endpoint failed on some requests): the partial folder is kept without a manifest,
+    the block ends quietly, and the next run of the same stage resumes it."""
+
+
 def stable_hash(material: object) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -105,7 +111,8 @@ def atomic_output(
     An existing `final` is replaced only if it is an earlier output of the same stage.
     `resumable`: the folder has a stable name and survives a failure that left `resume_marker` in it,
     so the same command can continue the work; it never looks finished (no manifest).
-    `summary`: filled in by the caller while the block runs (timings, memory), kept in the manifest."""
+    `summary`: filled in by the caller while the block runs (timings, memory), kept in the manifest.
+    Raising `Unfinished` in the block of a resumable stage keeps the folder and is not re-raised."""
     final = Path(final)
     if final.exists():
         manifest = read_manifest(final)
@@ -121,7 +128,8 @@ def atomic_output(
         manifest = {"stage": stage, "key": key, "inputs": material, "summary": summary or {}, **provenance()}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         swap_in(tmp, final)
-    except BaseException:
+    except BaseException as exc:
         if not (resumable and (tmp / resume_marker).exists()):
             shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        if not (resumable and isinstance(exc, Unfinished)):
+            raise

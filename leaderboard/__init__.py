@@ -7,7 +7,7 @@ Public entry points: `results_record(...)` for one run, `write_leaderboard(resul
 from __future__ import annotations
 
 from ._errors import LeaderboardError
-from ._results import METRICS, SCHEMA, metrics_section, results_record
+from ._results import METRICS, SAMPLE_FILES, SCHEMA, metrics_section, results_record
 
 
 def __getattr__(name: str):
@@ -19,4 +19,12 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'leaderboard' has no attribute {name!r}")
 
 
-__all__ = ["METRICS", "SCHEMA", "LeaderboardError", "metrics_section", "results_record", "write_leaderboard"]
+__all__ = [
+    "METRICS",
+    "SAMPLE_FILES",
+    "SCHEMA",
+    "LeaderboardError",
+    "metrics_section",
+    "results_record",
+    "write_leaderboard",
+]

@@ -17,6 +17,8 @@ from synth import read_jsonl
 from ._stats import METHOD, describe, paired_difference, pairwise_summary
 
 SCHEMA = "domainbench.results/2"
+# The judge stage's per-sample files a run's results are computed from, kept beside results.json.
+SAMPLE_FILES = ("scores.jsonl", "judgments.jsonl", "pairwise.jsonl", "judge_summary.json")
 METRICS = {
     "cosine": "cosine similarity of answer and reference answer (all-MiniLM-L6-v2), all answered test items",
     "judge_score": "LLM-judge rating 1-10 with the reference shown (single-ref-v1), judged items only",
@@ -150,6 +152,6 @@ def results_record(
         },
         "task_hashes": task_hashes,
         "warnings": warnings,
-        "samples": {name: name for name in ("scores.jsonl", "judgments.jsonl", "pairwise.jsonl", "judge_summary.json")},
+        "samples": {name: name for name in SAMPLE_FILES},
         "stages": stages,
     }

@@ -15,6 +15,8 @@ from transformers import (
     T5ForConditionalGeneration,
 )
 
+from train import Recipe
+
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
@@ -75,3 +77,20 @@ def make_tiny_t5(folder: Path, seed: int = 0) -> Path:
     T5ForConditionalGeneration(config).save_pretrained(folder, safe_serialization=True)
     tok.save_pretrained(folder)
     return folder
+
+
+def tiny_recipe(model: Path, **kw) -> Recipe:
+    """A training recipe sized for the tiny models (seconds on a CPU); keyword arguments override it."""
+    base = dict(
+        base_model=str(model),
+        sequence_len=1024,
+        micro_batch_size=4,
+        eval_batch_size=8,
+        max_steps=6,
+        eval_steps=3,
+        logging_steps=1,
+        learning_rate=5e-3,
+        lora_r=4,
+        max_eval_samples=8,
+    )
+    return Recipe(**{**base, **kw})

@@ -129,16 +129,19 @@ def _print_summary(path: Path, summary: dict, reused: bool) -> None:
             f"pairwise (tuned vs base, both orders): {pair['wins']} wins / {pair['ties']} ties / "
             f"{pair['losses']} losses ({pair['unscored']} unscored)"
         )
-    req = summary.get("judge_requests") or {}
-    console.print(
-        f"judge requests: {req.get('ok', 0)} ok, {req.get('unscored', 0)} unscored, {req.get('error', 0)} failed"
-    )
-    print_judge_notes(summary["judge"]["model"], summary["calibration"], summary["warnings"])
+    print_judge_notes(summary["judge"]["model"], summary["calibration"], summary["warnings"], summary["judge_requests"])
     console.print(f"wrote {path}")
 
 
-def print_judge_notes(judge_model: str, cal: dict, warnings: list[str]) -> None:
-    """The judge's calibration (loudly when failed) and the run's warnings."""
+def print_judge_notes(judge_model: str, cal: dict, warnings: list[str], requests: dict | None = None) -> None:
+    """How the judge's requests ended, its calibration (loudly when failed) and the run's warnings."""
+    req = requests or {}
+    kinds = ", ".join(f"{k} {n}" for k, n in (req.get("error_kinds") or {}).items())
+    console.print(
+        f"judge requests: {req.get('ok', 0)} ok, {req.get('unscored', 0)} unscored, {req.get('error', 0)} failed"
+        + (f" ({kinds})" if kinds else "")
+        + ("; run the same command again to retry the failures" if req.get("error") else "")
+    )
     console.print(
         f"judge {judge_model}: calibration {'passed' if cal['passed'] else '[bold red]FAILED[/]'} "
         f"(accuracy {cal['accuracy']:.2f}, position consistency {cal['position_consistency']:.2f}, "

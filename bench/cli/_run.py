@@ -142,11 +142,5 @@ def _print_summary(runs: list[dict]) -> None:
                 f"{pair['ties']} ties / {pair['losses']} losses ({pair['unscored']} unscored), "
                 f"adjusted win rate {pair['win_rate_adjusted']:.2f}"
             )
-        req = run["judge"].get("requests") or {}
-        kinds = ", ".join(f"{k} {n}" for k, n in (req.get("error_kinds") or {}).items())
-        console.print(
-            f"judge requests: {req.get('ok', 0)} ok, {req.get('unscored', 0)} unscored, {req.get('error', 0)} failed"
-            + (f" ({kinds})" if kinds else "")
-            + ("" if run.get("complete", True) else "; run the same command again to retry the failures")
-        )
-        print_judge_notes(run["judge"]["model"], run["judge"]["calibration"], run["warnings"])
+        judge = run["judge"]
+        print_judge_notes(judge["model"], judge["calibration"], run["warnings"], judge.get("requests"))

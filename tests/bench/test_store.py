@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bench._store import StoreError, atomic_output, is_complete, stable_hash
+from bench._store import StoreError, Unfinished, atomic_output, is_complete, stable_hash
 
 
 def test_stable_hash_depends_on_content_not_key_order():
@@ -78,3 +78,19 @@ def test_a_partial_folder_is_resumed_only_by_its_own_stage_key(tmp_path):
     with atomic_output(final, "train", "k1" * 16, {}, resumable=True) as work:
         assert work == k1_partial and [p.name for p in (work / "checkpoints").iterdir()] == [f"{'k1' * 16}.bin"]
     assert is_complete(final, "k1" * 16) and not k1_partial.exists()
+
+
+def test_an_unfinished_resumable_stage_keeps_its_folder_and_goes_on(tmp_path):
+    final = tmp_path / "out"
+    with atomic_output(final, "judge", "k" * 32, {}, resumable=True, resume_marker="j.jsonl") as work:
+        (work / "j.jsonl").write_text("one judgment\n")
+        raise Unfinished  # an endpoint failed on some requests: not an error of the run
+    assert not final.exists() and not is_complete(final, "k" * 32)
+    assert (work / "j.jsonl").read_text() == "one judgment\n" and not (work / "manifest.json").exists()
+    with atomic_output(final, "judge", "k" * 32, {}, resumable=True, resume_marker="j.jsonl") as again:
+        assert again == work and (again / "j.jsonl").is_file()  # the next run resumes it
+    assert is_complete(final, "k" * 32)
+    with pytest.raises(Unfinished):  # only a resumable stage can be left unfinished
+        with atomic_output(tmp_path / "other", "synth", "s" * 32, {}):
+            raise Unfinished
+    assert not list(tmp_path.glob(".other*"))

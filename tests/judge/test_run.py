@@ -14,7 +14,7 @@ from judge._client import JudgeEndpoint
 from judge._run import JudgeSettings, run
 from tests.conftest import BANKING
 from tests.judge.fault_server import FaultServer
-from train import Recipe
+from tests.tiny_models import tiny_recipe
 from train import run as train_run
 
 
@@ -22,16 +22,7 @@ from train import run as train_run
 def trained(tmp_path_factory, tiny_llama):
     root = tmp_path_factory.mktemp("judge-stage")
     synth.build(BANKING, synth.SynthSettings.sized(40, seed=0), root / "ds")
-    recipe = Recipe(
-        base_model=str(tiny_llama),
-        sequence_len=1024,
-        micro_batch_size=4,
-        max_steps=3,
-        eval_steps=3,
-        lora_r=4,
-        learning_rate=5e-2,
-        max_eval_samples=4,
-    )
+    recipe = tiny_recipe(tiny_llama, max_steps=3, eval_steps=3, learning_rate=5e-2, max_eval_samples=4)
     train_run(root / "ds", recipe, root / "train", progress=False)
     return root
 

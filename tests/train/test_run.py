@@ -14,8 +14,8 @@ import torch
 
 import synth
 from tests.conftest import BANKING, REPO
-from tests.tiny_models import make_tiny_llama
-from train import Recipe, TrainError, run
+from tests.tiny_models import make_tiny_llama, tiny_recipe
+from train import TrainError, run
 
 
 @pytest.fixture(scope="module")
@@ -23,22 +23,6 @@ def dataset(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("ds")
     synth.build(BANKING, synth.SynthSettings.sized(40, seed=0), out)
     return out
-
-
-def tiny_recipe(model: Path, **kw) -> Recipe:
-    base = dict(
-        base_model=str(model),
-        sequence_len=1024,
-        micro_batch_size=4,
-        eval_batch_size=8,
-        max_steps=6,
-        eval_steps=3,
-        logging_steps=1,
-        learning_rate=5e-3,
-        lora_r=4,
-        max_eval_samples=8,
-    )
-    return Recipe(**{**base, **kw})
 
 
 def test_qlora_run_writes_a_standard_adapter_that_lowers_validation_loss(dataset, tiny_llama, tmp_path):
