@@ -1,7 +1,8 @@
 """Answers of a local model (a Hugging Face folder, with or without a PEFT adapter): greedy,
 batched, prompts sorted by length. The prompt ids are the training prompt's ids
 (`train._tokenize.prompt_ids`); generation stops on every EOS id of the model's generation
-config; seq2seq models return decoder tokens only; an answer that reached the cap is marked."""
+config; seq2seq models return decoder tokens only; an answer that reached the cap is marked, and
+so is one in which the loop guard (`_loop_guard.py`) had to block a verbatim repeat."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import time
 from collections.abc import Callable
 
 import torch
+from transformers import LogitsProcessorList
 
+from ._loop_guard import AnswerLoopGuard
 from ._settings import GenerationSettings
 
 
@@ -42,7 +45,8 @@ def generate(
     on_batch: Callable[[list[int], list[dict]], None] | None = None,
 ) -> list[dict]:
     """One record per prompt (token ids), in the input order: answer, token counts, whether the
-    answer was cut at max_new_tokens, and the seconds of its batch. `on_batch(indices, records)`
+    answer was cut at max_new_tokens, whether the loop guard blocked a repeat (None when off), and
+    the seconds of its batch. `on_batch(indices, records)`
     is called after each batch, so a caller can keep what is done before the rest is."""
     if settings.max_new_tokens is None:
         raise ValueError("max_new_tokens is not resolved (the answers stage derives it from the references)")
@@ -60,6 +64,11 @@ def generate(
         # Decoder-only models continue from the right edge, so pad on the left; an encoder does not care.
         input_ids, mask = _pad([prompts[i] for i in idx], pad_id, left=not seq2seq)
         began = time.perf_counter()
+        guard = None
+        if settings.loop_guard_ngram:
+            # generate's input_ids are prompt + answer (decoder-only) or start token + answer (seq2seq)
+            start = 1 if seq2seq else input_ids.shape[1]
+            guard = AnswerLoopGuard(settings.loop_guard_ngram, start, stops, len(idx))
         with torch.no_grad():
             out = model.generate(
                 input_ids=input_ids.to(device),
@@ -68,6 +77,7 @@ def generate(
                 do_sample=not settings.greedy,
                 eos_token_id=stops,
                 pad_token_id=pad_id,
+                logits_processor=LogitsProcessorList([guard] if guard else []),
             )
         seconds = time.perf_counter() - began
         # generate returns prompt + answer for a decoder-only model, and for an encoder-decoder
@@ -82,6 +92,7 @@ def generate(
                 "prompt_tokens": len(prompts[i]),
                 "answer_tokens": len(answer),
                 "truncated": end is None and len(tokens) >= settings.max_new_tokens,
+                "loop_blocked": bool(guard.blocked[row]) if guard else None,
                 "batch_seconds": round(seconds, 3),
             }
         if on_batch:

@@ -140,6 +140,7 @@ def run(plan: AnswerPlan, out: Path, progress=None) -> dict:
         "answered_now": sum(r["key"] not in before for r in ok),
         "failed": len(records) - len(ok),
         "truncated": sum(bool(r.get("truncated")) for r in ok),
+        "loop_blocked": sum(bool(r.get("loop_blocked")) for r in ok),
         "max_new_tokens": plan.settings.max_new_tokens,
         "cap": plan.cap,
         "material": plan.material,

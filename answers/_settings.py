@@ -13,6 +13,9 @@ class GenerationSettings:
     max_new_tokens: int | None = None  # None: CAP_FACTOR x the longest test reference (recorded)
     batch_size: int = 48  # measured here: 9.0x the one-at-a-time loop at 48, 7.0x at 24 (perf/generation_throughput.py)
     greedy: bool = True
+    # Local models never repeat a run of this many tokens of their own answer (answers/_loop_guard.py);
+    # 0 turns the guard off. 12 left every non-looping answer of the default run's tuned model unchanged.
+    loop_guard_ngram: int = 12
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -106,9 +106,10 @@ def answer_and_judge(
         records[f"answers:{name}"]["generated_this_invocation"] = 0 if out.reused else res["answered_now"]
         state = "reused, 0 generated" if out.reused else f"{res['answered_now']} generated"
         failed = f", {res['failed']} FAILED (rerun to retry)" if res["failed"] else ""
+        loops = f", loop guard fired in {res['loop_blocked']}" if res.get("loop_blocked") else ""
         report(
             f"answers {name}: {out.path} ({state}, {res['truncated']} of {res['items']} cut at "
-            f"{res['max_new_tokens']} tokens{failed})"
+            f"{res['max_new_tokens']} tokens{loops}{failed})"
         )
     t = time.perf_counter()
     judged = run_judge_stage(domain, rows, outputs, endpoint_factory, judge_identity, plan.judge, None, track)

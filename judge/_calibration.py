@@ -1,7 +1,9 @@
-"""Judge calibration, every run: a probe set whose right ordering is known. Reference answers are
-known-good; an answer for another intent (off-topic), a policy-breaking answer and an empty
-answer are known-bad. A judge that cannot rate good above bad, flips with answer order, or
-often breaks its output format fails calibration, and its scores are marked wherever they appear."""
+"""Judge calibration, every run: a probe set whose right ordering is known. Known-good answers are
+the test row's calibration wording (the intent's `calibration_responses`: the same facts as the
+reference in words neither trained on nor shown to the judge as the reference); an answer for
+another intent (off-topic), a policy-breaking answer and an empty answer are known-bad. A judge
+that cannot rate good above bad, flips with answer order, or often breaks its output format
+fails calibration, and its scores are marked wherever they appear."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ def probe_items(rows: list[dict], n: int, seed: int) -> list[dict]:
         probes.append(
             {
                 "row": row,
-                "good": row["response"],
+                "good": row.get("calibration_response") or row["response"],
                 "bad": {"off_topic": other, "policy_breaking": POLICY_BREAKING, "empty": ""},
             }
         )

@@ -1,11 +1,13 @@
-"""Per-answer scores that need no LLM judge: cosine similarity to the reference, the rule-based
-policy checks, answer length and whether the answer was cut at the cap. An answer that an
+"""Per-answer scores that need no LLM judge: cosine similarity to the reference, fact recall and
+fact errors against the policy facts the reference states (`_facts.py`), the rule-based policy
+checks, answer length and whether the answer was cut at the cap. An answer that an
 endpoint failed to give is kept as a row with no scores and its failure, never dropped."""
 
 from __future__ import annotations
 
 from synth import Domain, load_embedder
 
+from ._facts import score_facts
 from ._policy import PolicyChecker
 from ._similarity import cosine_scores
 
@@ -34,14 +36,21 @@ def score_answers(domain: Domain, rows: list[dict], answers: dict[str, list[dict
                 "answer": rec.get("answer"),
                 "answer_tokens": rec.get("answer_tokens"),
                 "truncated": rec.get("truncated"),
+                "loop_blocked": rec.get("loop_blocked"),
                 "cosine": None,
+                "facts_expected": len(row.get("facts") or []),
+                "fact_recall": None,
+                "fact_error": None,
                 "policy_passed": None,
                 "policy_failures": [],
             }
             if i in cosine:
                 verdict = checker.check(rec["answer"], row)
                 sample.update(
-                    cosine=round(cosine[i], 6), policy_passed=verdict.passed, policy_failures=verdict.failures
+                    cosine=round(cosine[i], 6),
+                    **score_facts(list(row.get("facts") or []), rec["answer"]),
+                    policy_passed=verdict.passed,
+                    policy_failures=verdict.failures,
                 )
             else:
                 sample["answer_error"] = rec.get("reason")

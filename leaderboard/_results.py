@@ -1,6 +1,7 @@
-"""A run's results JSON (schema domainbench.results/2, in the manner of lm-eval's): from the judge
+"""A run's results JSON (schema domainbench.results/3, in the manner of lm-eval's): from the judge
 stage's per-sample files, for each contestant and metric the mean, standard error, 95% bootstrap
-CI, n and unscored count; for each contestant other than base, the paired difference to base;
+CI clustered by intent, n items, k clusters and unscored count; for each contestant other than
+base, the paired difference to base with Holm-adjusted p-values over the run's comparisons;
 the pairwise tally; policy failures by rule; truncation, failed answers and judge request
 statuses; and the configuration and stage records that produced it."""
 
@@ -14,17 +15,29 @@ from pathlib import Path
 
 from synth import read_jsonl
 
-from ._stats import METHOD, describe, paired_difference, pairwise_summary
+from ._stats import METHOD, describe, holm, paired_difference, pairwise_summary
 
-SCHEMA = "domainbench.results/2"
+# /3: fact-level metrics, statistics clustered by intent, Holm-adjusted p-values. Older results are
+# made by an older scoring version and are kept out of the leaderboard's tables (see _tables.load_runs).
+SCHEMA = "domainbench.results/3"
+CLUSTER = "intent"  # the test items' clusters: items made from one intent's templates and facts
 # The judge stage's per-sample files a run's results are computed from, kept beside results.json.
 SAMPLE_FILES = ("scores.jsonl", "judgments.jsonl", "pairwise.jsonl", "judge_summary.json")
 METRICS = {
-    "cosine": "cosine similarity of answer and reference answer (all-MiniLM-L6-v2), all answered test items",
+    "fact_recall": "share of the policy facts stated by the reference that the answer states (values matched "
+    "by kind: amounts, rates, durations, phones, URLs as normalised values, text by content words; "
+    "judge/_facts.py), test items whose reference states at least one fact",
+    "fact_error": "share of answers that state, instead of a reference fact, another value of its kind (a wrong "
+    "amount, rate, duration, phone or URL), test items whose reference states at least one fact",
+    "cosine": "cosine similarity of answer and reference answer (all-MiniLM-L6-v2; the reference is in a wording "
+    "never trained on), all answered test items",
     "judge_score": "LLM-judge rating 1-10 with the reference shown (single-ref-v1), judged items only",
     "policy_pass": "share of answers passing every rule-based policy check",
     "answer_tokens": "answer length in tokens of the contestant's own tokenizer (the stop token not counted)",
-    "truncated": "share of answers cut at the answer cap (max_new_tokens) before the model stopped",
+    "truncated": "share of answers cut at the answer cap (max_new_tokens) before the model stopped (with the loop "
+    "guard on: rambling, or a loop the guard could not break)",
+    "loop_blocked": "share of answers in which the loop guard blocked a verbatim repeat of a run of the answer's "
+    "own tokens (the model was looping; the answer is what it said instead); local contestants only",
 }
 
 
@@ -33,25 +46,44 @@ def _value(sample: dict, metric: str) -> float | None:
         return None  # an endpoint failed to answer: unscored on every metric, counted
     if metric == "cosine":
         return sample["cosine"]
+    if metric == "fact_recall":
+        return sample.get("fact_recall")
+    if metric == "fact_error":
+        return None if sample.get("fact_error") is None else float(sample["fact_error"])
     if metric == "policy_pass":
         return 1.0 if sample["policy_passed"] else 0.0
     if metric == "answer_tokens":
         return None if sample["answer_tokens"] is None else float(sample["answer_tokens"])
     if metric == "truncated":
         return 1.0 if sample.get("truncated") else 0.0
+    if metric == "loop_blocked":  # None: no guard (an endpoint contestant, or the guard turned off)
+        return None if sample.get("loop_blocked") is None else float(sample["loop_blocked"])
     return sample["judge_score"]  # None when unscored
 
 
+FACT_METRICS = ("fact_recall", "fact_error")
+
+
 def _in_metric(sample: dict, metric: str) -> bool:
-    """Items the LLM judge was not asked about are outside judge_score, not unscored."""
-    return metric != "judge_score" or sample["judge_status"] != "not_judged"
+    """Items outside a metric are left out of it, not counted as unscored: items the LLM judge was
+    not asked about (judge_score), items whose reference states no policy fact (fact metrics)."""
+    if metric == "judge_score":
+        return sample["judge_status"] != "not_judged"
+    if metric in FACT_METRICS:
+        return bool(sample.get("facts_expected", 1))
+    if metric == "loop_blocked":  # answers made with the guard on
+        return sample.get("loop_blocked") is not None
+    return True
 
 
-def _paired(values: dict, name: str, metric: str, seed: int) -> dict:
+def _paired(values: dict, clusters: dict, name: str, metric: str, seed: int) -> dict:
     """`name` minus base over the items both have in the metric, matched by question id."""
     mine, base = values[name][metric], values["base"][metric]
     common = [q for q in base if q in mine]
-    return paired_difference([mine[q] for q in common], [base[q] for q in common], seed, f"{name}-base:{metric}")
+    return paired_difference(
+        [mine[q] for q in common], [base[q] for q in common], [clusters[q] for q in common], seed,
+        f"{name}-base:{metric}",
+    )  # fmt: skip
 
 
 def metrics_section(judge_dir: Path, seed: int = 0) -> dict:
@@ -66,20 +98,47 @@ def metrics_section(judge_dir: Path, seed: int = 0) -> dict:
         name: {metric: {q: _value(items[q], metric) for q in ids if _in_metric(items[q], metric)} for metric in METRICS}
         for name, items in by_contestant.items()
     }
+    clusters = {q: by_contestant["base"][q][CLUSTER] for q in ids}
     results, comparisons, failures, answer_status, judge_status = {}, {}, {}, {}, {}
     for name, items in by_contestant.items():
         results[name] = {
-            metric: describe(list(values[name][metric].values()), seed, f"{name}:{metric}") for metric in METRICS
+            metric: describe(
+                list(values[name][metric].values()),
+                [clusters[q] for q in values[name][metric]],
+                seed,
+                f"{name}:{metric}",
+            )  # fmt: skip
+            for metric in METRICS
         }
         failures[name] = dict(Counter(f["rule"] for q in ids for f in items[q]["policy_failures"]))
         answer_status[name] = dict(Counter(items[q].get("answer_status", "ok") for q in ids))
         judge_status[name] = dict(Counter(items[q]["judge_status"] for q in ids))
         if name != "base":
-            comparisons[f"{name} - base"] = {metric: _paired(values, name, metric, seed) for metric in METRICS}
+            comparisons[f"{name} - base"] = {
+                metric: _paired(values, clusters, name, metric, seed) for metric in METRICS
+            }
+    # One family: every contestant-vs-base p-value of the run (the pairwise test included).
+    pairwise = (
+        {
+            "tuned vs base": pairwise_summary(
+                [p["winner"] for p in pairs], [clusters[p["question_id"]] for p in pairs], seed=seed
+            )
+        }  # fmt: skip
+        if pairs
+        else {}
+    )
+    family = [d for c in comparisons.values() for d in c.values()] + list(pairwise.values())
+    for d, adjusted in zip(family, holm([d["p_value"] for d in family]), strict=True):
+        d["p_holm"] = adjusted
     return {
         "results": results,
         "comparisons": comparisons,
-        "pairwise": {"tuned vs base": pairwise_summary([p["winner"] for p in pairs], seed=seed)} if pairs else {},
+        "multiple_comparisons": {
+            "family": "every contestant-vs-base comparison of this run (metrics and pairwise)",
+            "comparisons": sum(d["p_value"] is not None for d in family),
+            "adjustment": "Holm",
+        },
+        "pairwise": pairwise,
         "policy_failures": failures,
         "answer_status": answer_status,
         "judge_status": judge_status,
@@ -87,6 +146,9 @@ def metrics_section(judge_dir: Path, seed: int = 0) -> dict:
         "statistics": METHOD,
         "n_samples": {
             "test_items": len(ids),
+            "clusters": len(set(clusters.values())),
+            "cluster_by": CLUSTER,
+            "fact_items": sum(_in_metric(by_contestant["base"][q], "fact_recall") for q in ids),
             "judged_items": sum(_in_metric(by_contestant["base"][q], "judge_score") for q in ids),
         },
     }
@@ -140,6 +202,7 @@ def results_record(
                     "max_new_tokens": a["max_new_tokens"],
                     "cap": a["cap"],
                     "truncated": a["truncated"],
+                    "loop_blocked": a.get("loop_blocked"),
                     "failed": a["failed"],
                 }
                 for name, a in answers.items()

@@ -14,20 +14,25 @@ import pandas as pd
 
 from ._chart import plot_leaderboard
 from ._errors import LeaderboardError
-from ._results import METRICS
+from ._results import METRICS, SCHEMA
 
 LABELS = {
+    "fact_recall": "fact recall",
+    "fact_error": "wrong fact",
     "cosine": "cosine",
     "judge_score": "judge 1-10",
     "policy_pass": "policy pass",
     "answer_tokens": "tokens",
     "truncated": "cut at cap",
+    "loop_blocked": "loop guard",
 }
-RATES = ("policy_pass", "truncated")  # shares, shown as percentages
+RATES = ("fact_recall", "fact_error", "policy_pass", "truncated", "loop_blocked")  # shares, shown as percentages
 
 
-def load_runs(domain_results: Path) -> list[dict]:
-    runs = []
+def load_runs(domain_results: Path) -> tuple[list[dict], list[str]]:
+    """(runs of the current scoring version, ids of runs made by an older one): a table never mixes
+    scoring versions; older runs are named under the tables instead."""
+    runs, older = [], []
     for path in sorted(Path(domain_results).glob("*/results.json")):
         try:
             record = json.loads(path.read_text())
@@ -36,10 +41,14 @@ def load_runs(domain_results: Path) -> list[dict]:
         if not str(record.get("schema", "")).startswith("domainbench.results/"):
             raise LeaderboardError(f"{path}: not a domainbench results file (no 'schema' field)")
         record["_run_id"] = path.parent.name
+        if record["schema"] != SCHEMA:
+            older.append(f"{path.parent.name} ({record['schema']})")
+            continue
         runs.append(record)
     if not runs:
-        raise LeaderboardError(f"no */results.json under {domain_results} (run `bench run DOMAIN` first)")
-    return runs
+        hint = f"; older scoring versions only: {', '.join(older)}" if older else ""
+        raise LeaderboardError(f"no {SCHEMA} */results.json under {domain_results} (run `bench run DOMAIN`){hint}")
+    return runs, older
 
 
 def _judge_label(run: dict) -> str:
@@ -69,11 +78,13 @@ def long_table(runs: list[dict]) -> pd.DataFrame:
                         "ci95_low": (d["ci95"] or [None, None])[0],
                         "ci95_high": (d["ci95"] or [None, None])[1],
                         "n": d["n"],
+                        "k_clusters": d.get("k"),
                         "unscored": d["unscored"],
                         "delta_vs_base": delta.get("delta"),
                         "delta_ci95_low": (delta.get("ci95") or [None, None])[0],
                         "delta_ci95_high": (delta.get("ci95") or [None, None])[1],
                         "delta_p_value": delta.get("p_value"),
+                        "delta_p_holm": delta.get("p_holm"),
                         "judge": run["judge"]["model"],
                         "judge_calibration_passed": run["judge"]["calibration_passed"],
                         "git_commit": (run.get("git") or {}).get("commit"),
@@ -86,13 +97,14 @@ def long_table(runs: list[dict]) -> pd.DataFrame:
 def format_metric(d: dict | None, metric: str) -> str:
     if not d or d["mean"] is None:
         return "-"  # not measured (or not recorded by an older results schema)
-    spec = {"policy_pass": ".0%", "truncated": ".1%", "answer_tokens": ".0f", "judge_score": ".2f"}.get(metric, ".3f")
+    spec = {"policy_pass": ".0%", "fact_recall": ".0%", "fact_error": ".0%", "truncated": ".1%", "loop_blocked": ".1%",
+            "answer_tokens": ".0f", "judge_score": ".2f"}.get(metric, ".3f")  # fmt: skip
 
     def f(x: float) -> str:
         return format(x, spec)
 
-    text = f"{f(d['mean'])} [{f(d['ci95'][0])}, {f(d['ci95'][1])}]"
-    if metric == "judge_score":
+    text = f"{f(d['mean'])} [{f(d['ci95'][0])}, {f(d['ci95'][1])}]" if d["ci95"] else f"{f(d['mean'])} [no CI]"
+    if metric in ("judge_score", "fact_recall", "fact_error"):  # metrics over a subset of the test items
         text += f" n={d['n']}" + (f", {d['unscored']} unscored" if d["unscored"] else "")
     return text
 
@@ -104,15 +116,18 @@ def format_delta(d: dict | None, metric: str) -> str:
         metric, (100, 1) if metric in RATES else (1, 3)
     )
     unit = " pts" if metric in RATES else ""
+    if not d["ci95"]:
+        return f"{d['delta'] * scale:+.{digits}f}{unit} [no CI]"
     lo, hi = (x * scale for x in d["ci95"])
-    return f"{d['delta'] * scale:+.{digits}f}{unit} [{lo:+.{digits}f}, {hi:+.{digits}f}] {format_p(d['p_value'])}"
+    return f"{d['delta'] * scale:+.{digits}f}{unit} [{lo:+.{digits}f}, {hi:+.{digits}f}] {format_p(d.get('p_holm'))}"
 
 
 def format_p(p: float | None) -> str:
-    """The bootstrap cannot resolve p below 1 / (resamples + 1): say so rather than print its floor."""
+    """A Holm-adjusted p. The permutation test cannot resolve p below 1 / (resamples + 1): say so
+    rather than print its floor."""
     if p is None:
         return ""
-    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
+    return "p_holm<0.001" if p < 0.001 else f"p_holm={p:.3f}"
 
 
 def wide_table(runs: list[dict]) -> pd.DataFrame:
@@ -149,7 +164,7 @@ def comparison_table(runs: list[dict]) -> pd.DataFrame:
                 row[f"Δ {LABELS[metric]}"] = format_delta(comparison.get(metric), metric)
             row["pairwise W/T/L (unscored)"] = (
                 f"{pair['wins']}/{pair['ties']}/{pair['losses']} ({pair['unscored']}), "
-                f"adj. win rate {pair['win_rate_adjusted']:.2f} {format_p(pair['p_value'])}".rstrip()
+                f"adj. win rate {pair['win_rate_adjusted']:.2f} {format_p(pair.get('p_holm'))}".rstrip()
                 if contestant == "tuned" and pair and pair["n"]
                 else ("0 scored pairs" if contestant == "tuned" and pair else "")
             )
@@ -170,14 +185,27 @@ def policy_table(runs: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str) -> str:
+def intro(runs: list[dict]) -> str:
+    """What every cell means, with the items, clusters and comparisons behind it."""
+    sizes = sorted({(r["n_samples"]["test_items"], r["n_samples"]["clusters"]) for r in runs})
+    counted = ", ".join(f"{n} test items in {k} intent clusters" for n, k in sizes)
+    comparisons = sum(r.get("multiple_comparisons", {}).get("comparisons", 0) for r in runs)
+    return (
+        f"Each cell: mean [95% CI], bootstrap over intents ({counted}): items made from one intent's templates are "
+        "not independent, so intents are resampled, not items. Δ: contestant minus base on the same test items "
+        f"[clustered 95% CI]. The comparison table holds {comparisons} comparisons (every metric and the pairwise "
+        "test, per run); p_holm: two-sided sign-flip permutation p over intents, Holm-adjusted within each run."
+    )
+
+
+def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str, older: list[str]) -> str:
     first = runs[0]
     lines = [
         f"# {domain} leaderboard",
         "",
-        f"{len(runs)} run(s); generated by `bench leaderboard {domain}` from `results/{domain}/*/results.json`.",
-        "Each cell: mean [95% bootstrap CI]. Δ: contestant minus base on the same test items "
-        "[paired bootstrap 95% CI], p = two-sided p-value.",
+        f"{len(runs)} run(s) of scoring version `{SCHEMA}`; generated by `bench leaderboard {domain}` from "
+        f"`results/{domain}/*/results.json`.",
+        intro(runs),
         "",
         wide.to_markdown(index=False),
         "",
@@ -214,6 +242,12 @@ def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str) -> str:
             f"{(run.get('git') or {}).get('commit', '-')} | "
             f"{hw.get('cpu_count')} x {hw.get('cpu', '?')}, {hw.get('memory_gb')} GB | {run['date']} |"
         )
+    if older:
+        lines += [
+            "",
+            f"**Not shown: {len(older)} run(s) made by an older scoring version** ({', '.join(older)}); their numbers "
+            "are not comparable with these. Rerun them with this code to include them.",
+        ]
     unfinished = [r["_run_id"] for r in runs if not r.get("complete", True)]
     if unfinished:
         lines += [
@@ -267,15 +301,15 @@ def write_leaderboard(domain_results: Path) -> dict[str, Path]:
     """Write leaderboard.{md,csv,html,png} into results/DOMAIN/ (each to a temporary name first)."""
     domain_results = Path(domain_results)
     domain = domain_results.name
-    runs = load_runs(domain_results)
+    runs, older = load_runs(domain_results)
     wide = wide_table(runs)
     paths = {ext: domain_results / f"leaderboard.{ext}" for ext in ("md", "csv", "html", "png")}
     tmp = {ext: p.with_name(f".{p.name}.partial") for ext, p in paths.items()}
     plot_leaderboard(runs, tmp["png"])
-    tmp["md"].write_text(_markdown(runs, wide, domain))
+    tmp["md"].write_text(_markdown(runs, wide, domain, older))
     long_table(runs).to_csv(tmp["csv"], index=False)
-    intro = "Click a column header to sort. Each cell: mean [95% bootstrap CI]; see leaderboard.md for definitions."
-    tmp["html"].write_text(_html(intro, wide, comparison_table(runs), tmp["png"], domain))
+    note = f"Click a column header to sort. {intro(runs)} See leaderboard.md for definitions."
+    tmp["html"].write_text(_html(note, wide, comparison_table(runs), tmp["png"], domain))
     for ext in paths:
         tmp[ext].rename(paths[ext])
     return paths

@@ -11,10 +11,16 @@ FIELDS = {
     "task": "`assistant` (intent response) or `grounded_qa` (question plus policy evidence)",
     "category / intent": "what the customer wants, from the domain's intents/*.yaml",
     "query": "the customer's message, after language variation",
-    "response": "the reference answer, rendered from a response template and the policy sheet",
+    "response": "the reference answer, rendered from a response template and the policy sheet "
+    "(train/validation: a training reply; test: the intent's reference wording, never in train)",
+    "facts": "the policy facts the response states: key (section.fact), kind (amount, rate, duration, "
+    "phone, url, text) and value, for fact-level scoring",
+    "calibration_response": "test only: a known-good answer in a third wording (neither train nor "
+    "reference), for the judge's calibration",
     "evidence": "policy passage shown with the question (grounded_qa only)",
     "variations": "language-variation tags of the query",
-    "query_template / response_template": "which template made the row (intent#qN / intent#rN)",
+    "query_template / response_template": "which template made the row (intent#qN; intent#rN for a "
+    "training reply, intent#refN for a reference wording)",
     "slot_values": "JSON of the slot values filled in",
     "messages": "chat format: system / user / assistant",
     "instruction / input / output": "Alpaca format",
@@ -42,6 +48,29 @@ def _variation_counts(result: SynthResult) -> pd.DataFrame:
         df[f"{s} %"] = (100 * df[s] / max(1, len(result.splits[s]))).round(1)
     df.index.name = "variation"
     return df
+
+
+def _wordings(result: SynthResult) -> pd.DataFrame:
+    """Response templates used per split, and how many train and test share (must be none)."""
+    used = {s: {r["response_template"] for r in result.splits[s]} for s in SPLITS}
+    intents = result.domain.intents
+    return pd.DataFrame(
+        [
+            {
+                "intents": len(intents),
+                "wordings per intent (min)": min(
+                    len(i.responses) + len(i.reference_responses) + len(i.calibration_responses) for i in intents
+                ),
+                "never trained on, per intent (min)": min(
+                    len(i.reference_responses) + len(i.calibration_responses) for i in intents
+                ),
+                "response templates in train": len(used["train"]),
+                "in validation": len(used["validation"]),
+                "in test": len(used["test"]),
+                "shared by train and test": len(used["train"] & used["test"]),
+            }
+        ]
+    )
 
 
 def _lengths(result: SynthResult, count) -> pd.DataFrame:
@@ -83,6 +112,7 @@ def _filters(result: SynthResult) -> pd.DataFrame:
 def data_card(result: SynthResult, count_tokens, file_hashes: dict[str, str]) -> str:
     d, s = result.domain, result.settings
     dec = result.decontamination
+    near, resp = dec["near_duplicates"], dec["responses"]
     n_test_templates = sum(len(v["test"]) for v in result.held_out.queries.values())
     n_templates = sum(len(i.queries) for i in d.intents)
     split_table = pd.DataFrame(
@@ -116,8 +146,9 @@ def data_card(result: SynthResult, count_tokens, file_hashes: dict[str, str]) ->
         f"({s.test_template_fraction:.0%} per intent, at least one) "
         "and the same share of every slot's values "
         f"are reserved for test (seeded by `--seed`). Validation shares train's templates but not its rows. "
-        "Responses follow the same policy sheet in every split by design: the test asks whether the model "
-        "maps unseen phrasings to the right policy answer.",
+        "Responses state the same policy facts in every split by design, but test references use a wording "
+        "never trained on (see Held-out wording): the test asks whether the model maps unseen phrasings to "
+        "the right policy facts, not whether it repeats a training reply.",
         "",
         "## Filters",
         f"Lengths are counted in {result.token_unit}. Each filter runs on the candidate pool in order; "
@@ -125,26 +156,62 @@ def data_card(result: SynthResult, count_tokens, file_hashes: dict[str, str]) ->
         "",
         _md(_filters(result), index=False),
         "",
+        "## Held-out wording",
+        "Every intent has training replies (`responses`), a reference wording (`reference_responses`) and a "
+        "calibration wording (`calibration_responses`) that state the same policy facts in other words. "
+        "Train and validation responses use only the training replies; every test reference uses a reference "
+        "wording, so neither cosine similarity nor a judge comparing with the reference rewards recall of a "
+        "training string; the judge's calibration takes its known-good answers from the calibration wording.",
+        "",
+        _md(_wordings(result), index=False),
+        "",
         "## Decontamination",
-        f"Every test query's {dec['ngram']}-grams checked against "
-        "all train and validation queries and responses "
-        f"(a query shorter than {dec['ngram']} words counts as overlapping when it equals a train query). "
-        f"Threshold: overlap fraction > {dec['threshold']} is contaminated.",
+        "Test rows are checked against all train and validation rows on three views:",
+        "",
+        f"- **Queries, n-grams**: the share of each test query's word {dec['ngram']}-grams found in any train or "
+        f"validation query or response; over {dec['threshold']} is contaminated and dropped.",
+        f"- **Queries, near duplicates** (short queries have no {dec['ngram']}-grams; {near['short_queries']} of "
+        f"the {near['checked']} test queries are shorter than {near['short_below_words']} words): {near['method']}; "
+        f"a similarity of {near['threshold']} or more is contaminated and dropped.",
+        f"- **Responses**: {resp['method']} (n-grams touching a masked value are not counted: every wording "
+        "of an intent states the fact values word for word). Reported, not dropped.",
         "",
         _md(
             pd.DataFrame(
                 [
                     {
+                        "view": f"query {dec['ngram']}-grams",
                         "test items checked": dec["checked"],
                         "with any overlap": dec["with_any_overlap"],
                         "over threshold": dec["over_threshold"],
-                        "max overlap": dec["max_overlap"],
-                        "dropped before selection": dec["dropped_before_selection"],
-                    }
+                        "max": dec["max_overlap"],
+                        "mean": "",
+                        "dropped before selection": dec["dropped_reasons"].get("query n-gram overlap", 0),
+                    },
+                    {
+                        "view": "query similarity",
+                        "test items checked": near["checked"],
+                        "with any overlap": near["at_least_0.5"],
+                        "over threshold": near["over_threshold"],
+                        "max": near["max_similarity"],
+                        "mean": near["mean_similarity"],
+                        "dropped before selection": dec["dropped_reasons"].get("near-duplicate query", 0),
+                    },
+                    {
+                        "view": f"response {resp['ngram']}-grams, facts masked",
+                        "test items checked": resp["checked"],
+                        "with any overlap": resp["with_any_overlap"],
+                        "over threshold": "",
+                        "max": resp["max_overlap"],
+                        "mean": resp["mean_overlap"],
+                        "dropped before selection": "",
+                    },
                 ]
             ),
             index=False,
         ),
+        "",
+        '"with any overlap" for query similarity counts similarities of 0.5 or more.',
         "",
     ]
     if dec["items"]:

@@ -1,10 +1,22 @@
-"""Decontamination: n-gram overlap of every test query against everything in train."""
+"""Decontamination of the test split against train and validation, on three views:
+- queries, long ones: word n-gram overlap (default 8-grams) with train queries and responses;
+- queries, short ones too: near-duplicate similarity, the exact Jaccard similarity of character
+  5-gram shingles (as the near-duplicate filter uses) to the most similar train query, since a
+  query shorter than n words has no n-grams to compare;
+- responses: word n-gram overlap (default 5-grams) of each test reference with the train
+  responses after every rendered policy-fact value is masked, because every wording of an
+  intent states those values word for word; n-grams touching a mask are not counted.
+Test rows over the query thresholds are dropped; response overlap is reported (the wordings are
+data: a reference wording that copies a training reply is fixed in the intent file)."""
 
 from __future__ import annotations
 
 import re
 
+from .filters._dedup import shingles
+
 WORD = re.compile(r"[a-z0-9]+")
+MASK = "\x00"  # stands for a masked fact value; never a word
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -47,8 +59,86 @@ def overlap_report(train: list[dict], test: list[dict], n: int = 8, threshold: f
     }
 
 
-def decontaminate(train: list[dict], test: list[dict], n: int, threshold: float) -> tuple[list[dict], int]:
-    """(test rows at or under the threshold, number dropped)."""
-    report = overlap_report(train, test, n, threshold)
-    keep = [row for row, ov in zip(test, report["overlaps"], strict=True) if ov <= threshold]
-    return keep, len(test) - len(keep)
+def near_duplicate_report(train: list[dict], test: list[dict], threshold: float, n: int = 8) -> dict:
+    """Per test query, the highest Jaccard similarity of its character 5-gram shingles to any train
+    query's (and how many test queries are shorter than n words, so have no n-grams). Exact rather
+    than MinHash-estimated: a few hundred by a few thousand short sets is quick."""
+    train_sets = [shingles(r["query"]) for r in train]
+    index: dict[str, list[int]] = {}  # shingle -> train queries holding it, so only candidates are compared
+    for j, s in enumerate(train_sets):
+        for g in s:
+            index.setdefault(g, []).append(j)
+    sims = []
+    for row in test:
+        s = shingles(row["query"])
+        candidates = {j for g in s for j in index.get(g, ())}
+        best = max((len(s & train_sets[j]) / len(s | train_sets[j]) for j in candidates), default=0.0)
+        sims.append(round(best, 4))
+    short = [len(words(r["query"])) for r in test]
+    return {
+        "field": "query",
+        "method": "max Jaccard similarity of character 5-gram shingles to any train or validation query",
+        "threshold": threshold,
+        "checked": len(sims),
+        "over_threshold": sum(v >= threshold for v in sims),
+        "at_least_0.5": sum(v >= 0.5 for v in sims),
+        "max_similarity": max(sims, default=0.0),
+        "mean_similarity": round(sum(sims) / len(sims), 4) if sims else 0.0,
+        "short_queries": sum(k < n for k in short),
+        "short_below_words": n,
+        "similarities": sims,
+    }
+
+
+def masked(text: str, values: list[str]) -> tuple[str, ...]:
+    """The words of `text` with every occurrence of each fact value replaced by one mask token."""
+    for value in sorted(values, key=len, reverse=True):
+        text = re.sub(re.escape(value), f" {MASK} ", text, flags=re.IGNORECASE)
+    return tuple(w for w in re.findall(rf"[a-z0-9]+|{MASK}", text.lower()))
+
+
+def response_report(train: list[dict], test: list[dict], n: int) -> dict:
+    """Per test reference, the fraction of its word n-grams (facts masked, n-grams touching a mask
+    left out) found in any train response; plus response templates shared by train and test."""
+
+    def grams(row: dict) -> set:
+        tokens = masked(row["response"], [f["value"] for f in row.get("facts", [])])
+        return {g for g in ngrams(tokens, n) if MASK not in g}
+
+    train_grams = set().union(*(grams(r) for r in train)) if train else set()
+    shares = []
+    for row in test:
+        mine = grams(row)
+        shares.append(len(mine & train_grams) / len(mine) if mine else 0.0)
+    train_templates = {r["response_template"] for r in train}
+    test_templates = {r["response_template"] for r in test}
+    return {
+        "field": "response",
+        "ngram": n,
+        "method": f"word {n}-grams of the reference, policy-fact values masked, found in any train response",
+        "checked": len(shares),
+        "with_any_overlap": sum(v > 0 for v in shares),
+        "max_overlap": round(max(shares, default=0.0), 4),
+        "mean_overlap": round(sum(shares) / len(shares), 4) if shares else 0.0,
+        "templates_train": len(train_templates),
+        "templates_test": len(test_templates),
+        "templates_shared": sorted(train_templates & test_templates),
+    }
+
+
+def decontaminate(
+    train: list[dict], test: list[dict], n: int, threshold: float, near_threshold: float
+) -> tuple[list[dict], dict[str, int]]:
+    """(test rows kept, dropped counts by reason): a row goes when its query's n-gram overlap is
+    over `threshold` or its near-duplicate similarity is at least `near_threshold`."""
+    grams = overlap_report(train, test, n, threshold)["overlaps"]
+    near = near_duplicate_report(train, test, near_threshold)["similarities"]
+    keep, dropped = [], {"query n-gram overlap": 0, "near-duplicate query": 0}
+    for row, ov, sim in zip(test, grams, near, strict=True):
+        if ov > threshold:
+            dropped["query n-gram overlap"] += 1
+        elif sim >= near_threshold:
+            dropped["near-duplicate query"] += 1
+        else:
+            keep.append(row)
+    return keep, {k: v for k, v in dropped.items() if v}

@@ -13,6 +13,8 @@ from ._schema import validate_schema
 from ._yaml import YamlDoc, load_yaml
 
 DIGIT = re.compile(r"\d")
+# An intent's wordings: training replies, the test references' wording, the judge calibration's.
+RESPONSE_KEYS = ("responses", "reference_responses", "calibration_responses")
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Section:
     title: str
     facts: dict[str, str]
     passage: str  # rendered with the section's own facts
+    kinds: dict[str, str] = field(default_factory=dict)  # fact -> kind (amount, rate, ...); unlisted: text
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,11 @@ class Policy:
         """Every fact as 'section.fact' -> value."""
         return {f"{sid}.{k}": v for sid, s in self.sections.items() for k, v in s.facts.items()}
 
+    def kind(self, ref: str) -> str:
+        """The declared kind of fact 'section.fact' (text unless the sheet says otherwise)."""
+        sid, name = ref.split(".", 1)
+        return self.sections[sid].kinds.get(name, "text")
+
 
 @dataclass(frozen=True)
 class Intent:
@@ -39,11 +47,14 @@ class Intent:
     category: str
     description: str
     queries: tuple[str, ...]
-    responses: tuple[str, ...]
+    responses: tuple[str, ...]  # training replies
+    reference_responses: tuple[str, ...]  # the test references' wordings, never trained on
+    calibration_responses: tuple[str, ...]  # wordings of the judge calibration's good answers
     slots: dict[str, tuple[str, ...]]  # every slot its templates use, with its values
     evidence: str | None = None  # policy section shown with the question (grounded QA)
     checks: dict = field(default_factory=dict)
     source: str = ""  # file:line, for messages
+    facts: tuple[str, ...] = ()  # the policy facts ('section.fact') every response of the intent states
 
     @property
     def task(self) -> str:
@@ -141,7 +152,11 @@ def _load_policy(doc: YamlDoc) -> Policy:
                 raise doc.error(["sections", sid, "passage"], f"names {{{name}}}, which is not a fact of this section")
         if facts or placeholders:
             raise doc.error(["sections", sid, "passage"], "may only name facts of its own section, as {fact}")
-        sections[sid] = Section(raw["title"], dict(raw["facts"]), render(raw["passage"], raw["facts"], {}).strip())
+        for name in raw.get("kinds", {}):
+            if name not in raw["facts"]:
+                raise doc.error(["sections", sid, "kinds", name], "is not a fact of this section")
+        passage = render(raw["passage"], raw["facts"], {}).strip()
+        sections[sid] = Section(raw["title"], dict(raw["facts"]), passage, dict(raw.get("kinds", {})))
     return Policy(bank=doc.data["bank"], sections=sections)
 
 
@@ -166,23 +181,34 @@ def _build_intent(doc: YamlDoc, i: int, raw: dict, global_slots: dict, policy: P
             used[name] = tuple(dict.fromkeys(values))
         query_slot_sets.append(set(slots))
     facts_all = policy.facts
-    for r, text in enumerate(raw["responses"]):
-        slots, facts, _ = references(text)
-        for ref in facts:
-            if ref not in facts_all:
-                raise doc.error([*at, "responses", r], f"{{policy.{ref}}} is not a fact in policy.yaml")
-        for name in slots:
-            missing = [q for q, s in enumerate(query_slot_sets) if name not in s]
-            if missing:
-                raise doc.error([*at, "responses", r], f"slot {{{name}}} is not in every query (query {missing[0]})")
-            if any(DIGIT.search(v) for v in used[name]):
+    stated: tuple[str, ...] | None = None
+    for key in RESPONSE_KEYS:
+        for r, text in enumerate(raw[key]):
+            slots, facts, _ = references(text)
+            for ref in facts:
+                if ref not in facts_all:
+                    raise doc.error([*at, key, r], f"{{policy.{ref}}} is not a fact in policy.yaml")
+            # Every wording states the same facts, so fact recall means the same whichever is the reference.
+            if stated is None:
+                stated = tuple(dict.fromkeys(facts))
+            elif set(facts) != set(stated):
+                diff = sorted(set(facts) ^ set(stated))
                 raise doc.error(
-                    [*at, "responses", r], f"slot {{{name}}} has numeric values; responses state no numbers"
+                    [*at, key, r],
+                    f"states other policy facts than responses[0] (differs in {', '.join(diff)}); "
+                    "every wording of an intent states the same facts",
                 )
-        if DIGIT.search(literal_text(text)):
-            raise doc.error(
-                [*at, "responses", r], "states a number outside the policy sheet; use a {policy.section.fact}"
-            )
+            for name in slots:
+                missing = [q for q, s in enumerate(query_slot_sets) if name not in s]
+                if missing:
+                    raise doc.error([*at, key, r], f"slot {{{name}}} is not in every query (query {missing[0]})")
+                if any(DIGIT.search(v) for v in used[name]):
+                    raise doc.error([*at, key, r], f"slot {{{name}}} has numeric values; responses state no numbers")
+            if DIGIT.search(literal_text(text)):
+                raise doc.error([*at, key, r], "states a number outside the policy sheet; use a {policy.section.fact}")
+    wordings = [text for key in RESPONSE_KEYS for text in raw[key]]
+    if len(set(wordings)) < len(wordings):
+        raise doc.error([*at, "reference_responses"], "repeats another response of this intent word for word")
     evidence = raw.get("evidence")
     if evidence is not None and evidence not in policy.sections:
         raise doc.error([*at, "evidence"], f"'{evidence}' is not a section of policy.yaml")
@@ -192,8 +218,11 @@ def _build_intent(doc: YamlDoc, i: int, raw: dict, global_slots: dict, policy: P
         description=raw.get("description", ""),
         queries=tuple(raw["queries"]),
         responses=tuple(raw["responses"]),
+        reference_responses=tuple(raw["reference_responses"]),
+        calibration_responses=tuple(raw["calibration_responses"]),
         slots=used,
         evidence=evidence,
         checks=dict(raw.get("checks", {})),
         source=f"{doc.path}:{doc.line_of(at)}",
+        facts=stated or (),
     )

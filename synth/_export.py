@@ -19,6 +19,8 @@ FEATURES = Features(
         "intent": Value("string"),
         "query": Value("string"),
         "response": Value("string"),
+        "facts": [{"key": Value("string"), "kind": Value("string"), "value": Value("string")}],
+        "calibration_response": Value("string"),
         "evidence": Value("string"),
         "variations": Sequence(Value("string")),
         "query_template": Value("string"),

@@ -1,5 +1,9 @@
 """Candidate examples: a query template filled with slot values and varied, paired with a
-response template filled from the same slots and the policy sheet."""
+response template filled from the same slots and the policy sheet. Train and validation rows take
+an intent's training replies (`responses`); test rows take its reference wording
+(`reference_responses`), never trained on, plus a calibration answer in a third wording
+(`calibration_responses`) for the judge's calibration. Every row names the policy facts its
+response states (`facts`), for fact-level scoring."""
 
 from __future__ import annotations
 
@@ -33,12 +37,16 @@ def candidates(
     template_ids = held.queries[intent.name][side]
     slot_values = held.values[intent.name][side]
     facts = domain.policy.facts
+    wordings = intent.responses if side == "train" else intent.reference_responses
+    tag = "r" if side == "train" else "ref"
+    stated = [{"key": k, "kind": domain.policy.kind(k), "value": facts[k]} for k in intent.facts]
     rows = []
     for _ in range(count):
         q = rng.choice(template_ids)
         template = intent.queries[q]
         slots = {name: rng.choice(slot_values[name]) for name in dict.fromkeys(references(template)[0])}
-        r = rng.randrange(len(intent.responses))
+        r = rng.randrange(len(wordings))
+        c = rng.randrange(len(intent.calibration_responses))
         rendered = render(template, slots, facts)
         query, tags = vary(rendered[:1].upper() + rendered[1:], rng, lang, rates)
         rows.append(
@@ -48,11 +56,15 @@ def candidates(
                 "category": intent.category,
                 "intent": intent.name,
                 "query": query,
-                "response": render(intent.responses[r], slots, facts).strip(),
+                "response": render(wordings[r], slots, facts).strip(),
+                "facts": stated,
+                "calibration_response": (
+                    render(intent.calibration_responses[c], slots, facts).strip() if side == "test" else ""
+                ),
                 "evidence": domain.evidence_text(intent),
                 "variations": tags,
                 "query_template": f"{intent.name}#q{q}",
-                "response_template": f"{intent.name}#r{r}",
+                "response_template": f"{intent.name}#{tag}{r}",
                 "slot_values": json.dumps(slots, sort_keys=True),
             }
         )

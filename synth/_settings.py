@@ -29,6 +29,10 @@ class SynthSettings:
     oversample: float = 3.0  # candidates generated per kept row, before filtering
     decontamination_ngram: int = 8
     decontamination_threshold: float = 0.0  # a test query sharing more than this fraction of n-grams is dropped
+    # A test query at least this similar (character 5-gram Jaccard) to a train query is dropped: catches
+    # short queries, which have no 8-grams.
+    decontamination_similarity: float = 0.8
+    response_decontamination_ngram: int = 5  # test references vs train responses, facts masked (reported)
     variation: VariationRates = field(default_factory=VariationRates)
     filters: FilterSettings = field(default_factory=FilterSettings)
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ._decontaminate import decontaminate, overlap_report
+from ._decontaminate import decontaminate, near_duplicate_report, overlap_report, response_report
 from ._domain import Domain
 from ._generate import candidates, quotas
 from ._settings import SynthSettings
@@ -63,15 +63,22 @@ def synthesize(domain: Domain, settings: SynthSettings, progress: Callable[[str]
     progress("generating held-out test candidates")
     test_pool, report_test = run_filters(pool("test", q_test), build_filters(settings.filters, count, unit))
     progress("decontaminating")
-    test_pool, dropped = decontaminate(
-        train + validation, test_pool, settings.decontamination_ngram, settings.decontamination_threshold
+    seen = train + validation
+    test_pool, reasons = decontaminate(
+        seen,
+        test_pool,
+        settings.decontamination_ngram,
+        settings.decontamination_threshold,
+        settings.decontamination_similarity,
     )
+    dropped = sum(reasons.values())
     report_test.append(
         {
-            "filter": f"decontamination ({settings.decontamination_ngram}-gram vs train and validation)",
+            "filter": f"decontamination ({settings.decontamination_ngram}-gram overlap, or similarity >= "
+            f"{settings.decontamination_similarity}, vs train and validation)",
             "in": len(test_pool) + dropped,
             "dropped": dropped,
-            "reasons": {"query overlaps train": dropped} if dropped else {},
+            "reasons": reasons,
         }
     )
     by_intent = _group(test_pool)
@@ -86,9 +93,15 @@ def synthesize(domain: Domain, settings: SynthSettings, progress: Callable[[str]
         for i, row in enumerate(rows):
             row["id"] = f"{domain.name}-{split}-{i:05d}"
             row["split"] = split
-    final = overlap_report(train + validation, test, settings.decontamination_ngram, settings.decontamination_threshold)
+    final = overlap_report(seen, test, settings.decontamination_ngram, settings.decontamination_threshold)
     final.pop("overlaps")
     final["dropped_before_selection"] = dropped
+    final["dropped_reasons"] = reasons
+    final["near_duplicates"] = near_duplicate_report(
+        seen, test, settings.decontamination_similarity, settings.decontamination_ngram
+    )
+    final["near_duplicates"].pop("similarities")
+    final["responses"] = response_report(seen, test, settings.response_decontamination_ngram)
     return SynthResult(
         domain=domain,
         settings=settings,

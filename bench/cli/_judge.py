@@ -56,6 +56,9 @@ def judge_command(
     max_new_tokens: int | None = typer.Option(
         None, help="Answer length cap, the same for every contestant. Default: twice the longest test reference."
     ),
+    loop_guard: int = typer.Option(
+        12, help="Local contestants never repeat a run of N tokens of their own answer (0: off)."
+    ),
     pairwise: bool = typer.Option(True, help="Also judge base vs tuned pairwise, in both orders."),
     contestant: list[str] = typer.Option(
         [], help="Extra contestant behind an endpoint, openai:MODEL@BASE_URL (repeatable)."
@@ -64,7 +67,8 @@ def judge_command(
     """Answer the held-out test split with the base and the tuned model and score both.
 
     Answers are a stage of their own (runs/DOMAIN/answers-KEY/), so another judge re-uses them.
-    Scores: cosine similarity to the reference (all-MiniLM-L6-v2), rule-based policy checks,
+    Scores: fact recall and wrong facts against the policy facts each reference states,
+    cosine similarity to the reference (all-MiniLM-L6-v2), rule-based policy checks,
     truncation at the answer cap, LLM-judge ratings 1-10 and pairwise verdicts (every judgment
     kept in judgments.jsonl with its status), and the judge's calibration. A rerun sends no judge
     request twice; requests that failed are retried.
@@ -84,6 +88,8 @@ def judge_command(
     for name, value in bounded:
         if value is not None and value < 1:
             raise fail(f"{name} must be at least 1, got {value}")
+    if loop_guard < 0:
+        raise fail(f"--loop-guard must be 0 (off) or a number of tokens, got {loop_guard}")
     extra = parse_contestants(contestant)
     factory, identity = endpoint_for(judge, judge_base_url, judge_structured)
     preflight(judge, factory, extra)
@@ -96,7 +102,7 @@ def judge_command(
         seed=seed,
         size=size,
         max_items=max_items,
-        generation=answers.GenerationSettings(max_new_tokens=max_new_tokens),
+        generation=answers.GenerationSettings(max_new_tokens=max_new_tokens, loop_guard_ngram=loop_guard),
         contestants=extra,
         judge=JudgeSettings(judge_items=judge_items, pairwise=pairwise, seed=seed),
     )
@@ -114,9 +120,14 @@ def _print_summary(path: Path, summary: dict, reused: bool) -> None:
     from leaderboard import format_metric, metrics_section
 
     section = metrics_section(path)
-    table = Table(title=f"{'reused ' if reused else ''}{path.name}: {summary['items']} test items, mean [95% CI]")
-    columns = {"cosine": "cosine", "policy_pass": "policy pass", "judge_score": "judge 1-10",
-               "answer_tokens": "answer tokens", "truncated": "cut at cap"}  # fmt: skip
+    n = section["n_samples"]
+    table = Table(
+        title=f"{'reused ' if reused else ''}{path.name}: {n['test_items']} test items in {n['clusters']} intents, "
+        "mean [95% CI over intents]"
+    )
+    columns = {"fact_recall": "fact recall", "fact_error": "wrong fact", "cosine": "cosine",
+               "policy_pass": "policy pass", "judge_score": "judge 1-10", "answer_tokens": "answer tokens",
+               "truncated": "cut at cap", "loop_blocked": "loop guard"}  # fmt: skip
     table.add_column("contestant")
     for label in columns.values():
         table.add_column(label, justify="right")

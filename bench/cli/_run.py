@@ -49,12 +49,17 @@ def run_command(
         help="Answer length cap, the same for every contestant. Default: twice the longest test reference in "
         "the model's own tokens (recorded; answers cut at the cap are counted per contestant).",
     ),
+    loop_guard: int = typer.Option(
+        12,
+        help="Local contestants never repeat a run of N tokens of their own answer (0: off); answers where the "
+        "guard fired are counted per contestant.",
+    ),
     out: Path = typer.Option(Path("results"), help="Results folder: writes OUT/DOMAIN/RUN_ID/ and the leaderboard."),
 ) -> None:
     """Run the whole benchmark for a domain and update its leaderboard.
 
     Builds the synthetic dataset, trains a QLoRA adapter for each model, answers the held-out test
-    split with base and tuned, scores the answers (cosine similarity, policy checks, LLM judge
+    split with base and tuned, scores the answers (fact recall, cosine similarity, policy checks, LLM judge
     with calibration), writes results/DOMAIN/RUN_ID/results.json with CIs and paired tuned-vs-base
     tests, and regenerates results/DOMAIN/leaderboard.{md,csv,html,png}. Every stage is keyed by
     a hash of its inputs: a rerun reuses finished work, and a killed run resumes.
@@ -83,6 +88,8 @@ def run_command(
             raise fail(f"{name} must be at least 1, got {value}")
     if calibration_probes < 1:
         raise fail(f"--calibration-probes must be at least 1, got {calibration_probes}")
+    if loop_guard < 0:
+        raise fail(f"--loop-guard must be 0 (off) or a number of tokens, got {loop_guard}")
     extra = parse_contestants(contestant)
     model_list = tuple(m.strip() for m in models.split(",") if m.strip()) if models else ()
     if models is not None and not model_list:
@@ -99,7 +106,7 @@ def run_command(
         size=size,
         max_steps=max_steps,
         max_items=max_items,
-        generation=GenerationSettings(max_new_tokens=max_new_tokens),
+        generation=GenerationSettings(max_new_tokens=max_new_tokens, loop_guard_ngram=loop_guard),
         contestants=extra,
         judge=JudgeSettings(judge_items=judge_items, calibration_probes=calibration_probes, seed=seed),
         results_dir=out,
@@ -117,8 +124,12 @@ def run_command(
 def _print_summary(runs: list[dict]) -> None:
     from leaderboard import format_delta, format_metric
 
-    table = Table(title="bench run: mean [95% CI]; Δ = minus base, paired [95% CI] p")
-    for col in ("model", "contestant", "cosine", "Δ cosine", "policy pass", "Δ policy", "judge 1-10", "cut at cap"):
+    n = runs[0]["n_samples"]
+    table = Table(
+        title=f"bench run: mean [95% CI over {n['clusters']} intents]; Δ = minus base, paired [CI] Holm-adjusted p"
+    )
+    for col in ("model", "contestant", "fact recall", "Δ fact recall", "wrong fact", "cosine", "Δ cosine",
+                "policy pass", "Δ policy", "judge 1-10", "cut at cap", "loop guard"):  # fmt: skip
         table.add_column(col)
     for run in runs:
         for name, metrics in run["results"].items():
@@ -126,12 +137,16 @@ def _print_summary(runs: list[dict]) -> None:
             table.add_row(
                 run["config"]["model"]["spec"],
                 name,
+                format_metric(metrics["fact_recall"], "fact_recall"),
+                format_delta(comparison.get("fact_recall"), "fact_recall"),
+                format_metric(metrics["fact_error"], "fact_error"),
                 format_metric(metrics["cosine"], "cosine"),
                 format_delta(comparison.get("cosine"), "cosine"),
                 format_metric(metrics["policy_pass"], "policy_pass"),
                 format_delta(comparison.get("policy_pass"), "policy_pass"),
                 format_metric(metrics["judge_score"], "judge_score"),
                 format_metric(metrics.get("truncated"), "truncated"),
+                format_metric(metrics.get("loop_blocked"), "loop_blocked"),
             )
     console.print(table)
     for run in runs:

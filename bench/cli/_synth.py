@@ -74,10 +74,14 @@ def synth_command(
         )
     console.print(table)
     dec = result.decontamination
+    near, resp = dec["near_duplicates"], dec["responses"]
     console.print(
         f"decontamination: {dec['over_threshold']} of {dec['checked']} test queries over the threshold "
-        f"({dec['ngram']}-gram overlap with train); "
-        f"{dec['dropped_before_selection']} dropped before selection"
+        f"({dec['ngram']}-gram overlap with train), {near['over_threshold']} with similarity >= {near['threshold']} "
+        f"(max {near['max_similarity']}); {dec['dropped_before_selection']} dropped before selection; "
+        f"test references sharing a {resp['ngram']}-gram with train responses (facts masked): "
+        f"{resp['with_any_overlap']} of {resp['checked']}; response templates shared by train and test: "
+        f"{len(resp['templates_shared'])}"
     )
     if result.shortfalls:
         console.print(f"[yellow]shortfalls[/] (intents short of their quota): {result.shortfalls}")

@@ -9,6 +9,7 @@ import torch
 
 from answers import GenerationSettings, LocalContestant, derived_cap, plan_local
 from answers._local import generate, stop_ids
+from answers._loop_guard import AnswerLoopGuard
 from train import resolve_model
 from train._model import load_base, load_tokenizer
 from train._tokenize import IGNORE, tokenize_row
@@ -127,3 +128,39 @@ def test_the_default_cap_is_twice_the_longest_reference(tiny_llama):
     fixed = plan_local(LocalContestant(str(tiny_llama), "chat"), ROWS, GenerationSettings(max_new_tokens=7))
     assert fixed.settings.max_new_tokens == 7 and "--max-new-tokens" in fixed.cap["rule"]
     assert plan.material != fixed.material  # the cap is part of what decides the answers
+
+
+def test_the_loop_guard_blocks_repeats_of_the_answer_only():
+    """Token 5 would repeat the answer's bigram (4, 5): blocked. Token 9 would repeat the prompt's
+    bigram (4, 9): allowed, since quoting the prompt is not a loop. A finished row is not counted."""
+    guard = AnswerLoopGuard(2, answer_start=3, stop_ids=[0], rows=2)
+    input_ids = torch.tensor([[9, 4, 9, 4, 5, 4], [9, 4, 9, 4, 0, 4]])
+    scores = torch.zeros(2, 10)
+    scores[:, 5], scores[:, 9] = 2.0, 1.0
+    out = guard(input_ids, scores.clone())
+    assert out[0].argmax() == 9 and out[0, 5] == float("-inf")
+    assert guard.blocked.tolist() == [True, False]  # row 2 stopped (0 is its stop id): padding, not a loop
+
+
+def test_a_looping_answer_is_changed_and_marked_and_others_are_not(tiny_llama):
+    source = resolve_model(str(tiny_llama))
+    tok = load_tokenizer(source)
+    model = load_base(source)
+    prompts = [tok(p, add_special_tokens=False)["input_ids"] for p in ["Hello there", "Wire fee?"]]
+    off = generate(model, tok, prompts, GenerationSettings(max_new_tokens=40, loop_guard_ngram=0))
+    on = generate(model, tok, prompts, GenerationSettings(max_new_tokens=40, loop_guard_ngram=4))
+    far = generate(model, tok, prompts, GenerationSettings(max_new_tokens=40, loop_guard_ngram=41))
+    assert all(r["loop_blocked"] is None for r in off)
+
+    def repeats(text: str, n: int) -> bool:
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        grams = [tuple(ids[i : i + n]) for i in range(len(ids) - n + 1)]
+        return len(grams) != len(set(grams))
+
+    for a, b in zip(off, on, strict=True):
+        assert b["loop_blocked"] == repeats(a["answer"], 4)  # a random tiny model loops
+        assert b["loop_blocked"] == (a["answer"] != b["answer"])
+        assert not repeats(b["answer"], 4)
+    assert any(b["loop_blocked"] for b in on)
+    # a guard longer than any answer never fires and changes nothing
+    assert [r["answer"] for r in far] == [r["answer"] for r in off] and not any(r["loop_blocked"] for r in far)

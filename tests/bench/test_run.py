@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -69,8 +70,13 @@ def test_run_writes_results_and_leaderboard_and_reuses_everything(tmp_path, tiny
     assert set(record["results"]) == {"base", "tuned", "openai:remote"}
     cos = record["results"]["tuned"]["cosine"]
     assert cos["n"] == 8 and cos["ci95"][0] <= cos["mean"] <= cos["ci95"][1] and cos["stderr"] > 0
+    assert cos["k"] == record["n_samples"]["clusters"] == len({json.loads(line)["intent"] for line in
+                                                             (run.parent / "scores.jsonl").open()})  # fmt: skip
+    facts = record["results"]["tuned"]["fact_recall"]
+    assert facts["n"] + facts["unscored"] == record["n_samples"]["fact_items"] > 0 and 0 <= facts["mean"] <= 1
     delta = record["comparisons"]["tuned - base"]["cosine"]
-    assert delta["n"] == 8 and 0 < delta["p_value"] <= 1
+    assert delta["n"] == 8 and 0 < delta["p_value"] <= delta["p_holm"] <= 1
+    assert record["multiple_comparisons"]["adjustment"] == "Holm" and record["schema"] == "domainbench.results/3"
     assert record["pairwise"]["tuned vs base"]["n"] + record["pairwise"]["tuned vs base"]["unscored"] == 8
     assert record["judge"]["model"] == "fault-judge" and "calibration_passed" in record["judge"]
     assert record["config"]["adapter_sha256"] and record["config"]["model"]["sha256"]
@@ -94,8 +100,15 @@ def test_run_writes_results_and_leaderboard_and_reuses_everything(tmp_path, tiny
     for path in [*tmp_path.joinpath("home").rglob("*"), *results.rglob("*")]:
         if path.is_file():
             assert b"sk-run-secret-42" not in path.read_bytes(), path
+    # A run made by an older scoring version is named under the tables, never mixed into them.
+    old = board / "older-run"
+    shutil.copytree(run.parent, old)
+    (old / "results.json").write_text(json.dumps({**record, "schema": "domainbench.results/2"}))
     board_again = run_bench("leaderboard", "banking", "--results", str(results), cwd=REPO)
     assert board_again.returncode == 0 and "banking leaderboard" in board_again.stdout
+    md = (board / "leaderboard.md").read_text()
+    assert "older scoring version** (older-run (domainbench.results/2))" in md
+    assert "older-run" not in set(pd.read_csv(board / "leaderboard.csv")["run"])
 
 
 def test_killed_run_resumes_to_the_same_results(tmp_path, tiny_recipe):

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from judge._calibration import probe_items, summarize
 
-ROWS = [{"id": f"r{i}", "category": "CARD" if i % 2 else "FEES", "response": f"reference {i}"} for i in range(10)]
+ROWS = [
+    {"id": f"r{i}", "category": "CARD" if i % 2 else "FEES", "response": f"reference {i}",
+     "calibration_response": f"the same facts in other words {i}"}
+    for i in range(10)
+]  # fmt: skip
 
 
 def ratings(good: float, bad: float, n: int) -> dict:
@@ -21,7 +25,8 @@ def test_probes_have_known_good_and_bad_answers():
     probes = probe_items(ROWS, 4, seed=0)
     assert len(probes) == 4 and probes == probe_items(ROWS, 4, seed=0)
     for p in probes:
-        assert p["good"] == p["row"]["response"]
+        # known-good: the calibration wording, never the reference the judge is shown
+        assert p["good"] == p["row"]["calibration_response"] != p["row"]["response"]
         assert p["bad"]["empty"] == "" and "CVV" in p["bad"]["policy_breaking"]
         assert p["bad"]["off_topic"] != p["good"]
 

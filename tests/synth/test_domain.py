@@ -38,7 +38,7 @@ def test_every_number_in_a_banking_response_comes_from_the_policy_sheet():
     policy_text = " ".join(d.policy.facts.values())
     policy_numbers = set(re.findall(r"\d[\d,.]*", policy_text))
     for intent in d.intents:
-        for response in intent.responses:
+        for response in intent.responses + intent.reference_responses + intent.calibration_responses:
             assert not re.search(r"\d", literal_text(response)), (intent.name, response)
     assert "$25" in d.policy.facts["fees.overdraft_fee"] and "25" in policy_numbers
 
@@ -130,3 +130,44 @@ def test_duplicate_intent_names_are_rejected(small_domain):
 def test_response_slot_missing_from_a_query_is_rejected(small_domain):
     _edit(small_domain / "intents" / "general.yaml", "You can call us on", "About {topic}: call us on")
     assert "slot {topic} is not in every query" in str(_error(small_domain))
+
+
+def test_every_banking_intent_has_four_wordings_two_never_trained_on():
+    d = load_domain(BANKING)
+    for intent in d.intents:
+        held_out = intent.reference_responses + intent.calibration_responses
+        assert len(intent.responses) + len(held_out) >= 4 and len(held_out) >= 2, intent.name
+        assert not set(held_out) & set(intent.responses), intent.name
+
+
+def test_a_wording_that_states_other_facts_is_rejected(small_domain):
+    path = small_domain / "intents" / "general.yaml"
+    _edit(path, "someone picks up {policy.contact.hours}", "someone picks up")
+    err = _error(small_domain)
+    assert err.file.name == "general.yaml" and err.field == "intents[0].reference_responses[0]"
+    assert "states other policy facts than responses[0]" in str(err) and "contact.hours" in str(err)
+
+
+def test_an_intent_without_a_held_out_wording_is_rejected(small_domain):
+    path = small_domain / "intents" / "general.yaml"
+    text = path.read_text()
+    start, end = (
+        text.index("    calibration_responses:"),
+        text.index('calls {policy.contact.hours} on {policy.contact.phone}."'),
+    )
+    path.write_text(text[:start] + text[end + len('calls {policy.contact.hours} on {policy.contact.phone}."') + 1 :])
+    err = _error(small_domain)
+    assert err.field == "intents[0]" and "'calibration_responses' is required" in str(err)
+
+
+def test_policy_kinds_are_checked(small_domain):
+    policy = small_domain / "policy.yaml"
+    _edit(policy, "kinds: {phone: phone}", "kinds: {phone: telephone}")
+    err = _error(small_domain)
+    assert err.file.name == "policy.yaml" and err.field == "sections.contact.kinds.phone"
+    _edit(policy, "kinds: {phone: telephone}", "kinds: {fax: phone}")
+    err = _error(small_domain)
+    assert err.field == "sections.contact.kinds.fax" and "not a fact of this section" in str(err)
+    _edit(policy, "kinds: {fax: phone}", "kinds: {phone: phone}")
+    assert load_domain(small_domain).policy.kind("contact.phone") == "phone"
+    assert load_domain(small_domain).policy.kind("contact.hours") == "text"

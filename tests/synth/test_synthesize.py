@@ -82,5 +82,57 @@ def test_decontamination_drops_a_planted_leak(banking):
     leaked = dict(r.splits["test"][0], query=long_train["query"])
     report = overlap_report(r.splits["train"], [leaked, r.splits["test"][1]], n=8)
     assert report["over_threshold"] == 1 and report["items"][0]["overlap"] == 1.0
-    kept, dropped = decontaminate(r.splits["train"], [leaked, r.splits["test"][1]], 8, 0.0)
-    assert dropped == 1 and kept == [r.splits["test"][1]]
+    kept, dropped = decontaminate(r.splits["train"], [leaked, r.splits["test"][1]], 8, 0.0, 0.8)
+    assert dropped == {"query n-gram overlap": 1} and kept == [r.splits["test"][1]]
+
+
+def test_decontamination_catches_a_short_query_by_similarity(banking):
+    """A short query has no 8-grams and is not word for word a train query: a plural added to a
+    train query is still caught as a near duplicate."""
+    from synth._decontaminate import decontaminate, near_duplicate_report
+
+    r = synthesize(banking, SynthSettings.sized(200, seed=0))
+    short = next(x for x in r.splits["train"] if 5 <= len(words(x["query"])) < 8 and x["query"][-2].isalpha())
+    leaked = dict(r.splits["test"][0], query=short["query"][:-1] + "s" + short["query"][-1])
+    report = near_duplicate_report(r.splits["train"], [leaked], 0.8)
+    assert report["over_threshold"] == 1 and report["max_similarity"] > 0.9 and report["short_queries"] == 1
+    kept, dropped = decontaminate(r.splits["train"], [leaked, r.splits["test"][1]], 8, 0.0, 0.8)
+    assert dropped == {"near-duplicate query": 1} and kept == [r.splits["test"][1]]
+
+
+def test_test_references_use_wordings_never_trained_on(default_result, banking):
+    train = default_result.splits["train"] + default_result.splits["validation"]
+    test = default_result.splits["test"]
+    assert all("#r" in r["response_template"] for r in train)
+    assert all("#ref" in r["response_template"] for r in test)
+    train_responses = {r["response"] for r in train}
+    assert not any(r["response"] in train_responses for r in test)
+    for r in test:
+        assert r["calibration_response"] and r["calibration_response"] != r["response"]
+    resp = default_result.decontamination["responses"]
+    assert resp["templates_shared"] == [] and resp["checked"] == 200
+    assert resp["mean_overlap"] < 0.05  # facts masked, a reference shares almost no 5-gram with train replies
+
+
+def test_rows_name_the_policy_facts_their_response_states(default_result, banking):
+    for r in default_result.splits["test"] + default_result.splits["train"][:50]:
+        intent = next(i for i in banking.intents if i.name == r["intent"])
+        assert [f["key"] for f in r["facts"]] == list(intent.facts)
+        for f in r["facts"]:
+            assert f["value"] == banking.policy.facts[f["key"]] and f["value"] in r["response"]
+            assert f["kind"] == banking.policy.kind(f["key"])
+
+
+def test_response_overlap_is_measured_with_facts_masked():
+    from synth._decontaminate import response_report
+
+    fact = [{"key": "cards.express_fee", "kind": "amount", "value": "$15 per card"}]
+
+    def row(text: str, template: str) -> dict:
+        return {"response": text, "facts": fact, "response_template": template}
+
+    train = [row("Express delivery costs $15 per card and usually takes two business days to arrive.", "x#r0")]
+    same_words = [row(train[0]["response"], "x#ref0")]
+    only_fact = [row("You pay $15 per card for the quick option.", "x#ref0")]
+    assert response_report(train, same_words, 5)["max_overlap"] == 1.0
+    assert response_report(train, only_fact, 5)["with_any_overlap"] == 0  # the shared fact value is masked
