@@ -67,8 +67,8 @@ def generate(
         guard = None
         if settings.loop_guard_ngram:
             # generate's input_ids are prompt + answer (decoder-only) or start token + answer (seq2seq)
-            start = 1 if seq2seq else input_ids.shape[1]
-            guard = AnswerLoopGuard(settings.loop_guard_ngram, start, stops, len(idx))
+            answer_start = 1 if seq2seq else input_ids.shape[1]
+            guard = AnswerLoopGuard(settings.loop_guard_ngram, answer_start, stops, len(idx))
         with torch.no_grad():
             out = model.generate(
                 input_ids=input_ids.to(device),

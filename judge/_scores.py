@@ -48,7 +48,9 @@ def score_answers(domain: Domain, rows: list[dict], answers: dict[str, list[dict
                 verdict = checker.check(rec["answer"], row)
                 sample.update(
                     cosine=round(cosine[i], 6),
-                    **score_facts(list(row.get("facts") or []), rec["answer"]),
+                    **score_facts(
+                        list(row.get("facts") or []), rec["answer"], f"{row.get('query', '')} {row.get('evidence', '')}"
+                    ),
                     policy_passed=verdict.passed,
                     policy_failures=verdict.failures,
                 )

@@ -30,6 +30,8 @@ METHOD = {
     f"two-sided p from a sign-flip permutation test over intents (scipy.stats.permutation_test, {RESAMPLES} "
     "resamples)",
     "pairwise_p": "two-sided sign-flip permutation test over intents of wins minus losses (ties count 0)",
+    "p_floor": f"a two-sided permutation p is at least about 2 / ({RESAMPLES} + 1); with k <= 13 intents the test "
+    "is exact (every sign pattern) and p is at least 2 / 2^k, e.g. 0.031 for 6 intents",
     "multiple_comparisons": "p_holm: Holm step-down adjustment over all contestant-vs-base p-values of the run",
 }
 
@@ -119,7 +121,8 @@ def pairwise_summary(
     rate = describe(points, clusters, seed, f"pairwise:{first}:{second}")
     margin = [None if p is None else 2 * p - 1 for p in points]  # win +1, tie 0, loss -1
     _, sums, _ = _clusters(margin, clusters)
-    p = sign_flip_p(sums, _rng(seed, f"pairwise-p:{first}:{second}")) if wins + losses else None
+    # No test without a win or loss, or with one cluster (nothing to flip against).
+    p = sign_flip_p(sums, _rng(seed, f"pairwise-p:{first}:{second}")) if wins + losses and sums.size > 1 else None
     return {
         "wins": wins,
         "ties": ties,

@@ -123,8 +123,8 @@ def format_delta(d: dict | None, metric: str) -> str:
 
 
 def format_p(p: float | None) -> str:
-    """A Holm-adjusted p. The permutation test cannot resolve p below 1 / (resamples + 1): say so
-    rather than print its floor."""
+    """A Holm-adjusted p. The permutation test cannot resolve p far below 2 / (resamples + 1): say so
+    rather than print its floor (statistics.p_floor in results.json says more)."""
     if p is None:
         return ""
     return "p_holm<0.001" if p < 0.001 else f"p_holm={p:.3f}"

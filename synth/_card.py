@@ -67,7 +67,10 @@ def _wordings(result: SynthResult) -> pd.DataFrame:
                 "response templates in train": len(used["train"]),
                 "in validation": len(used["validation"]),
                 "in test": len(used["test"]),
-                "shared by train and test": len(used["train"] & used["test"]),
+                "template ids in both train and test": len(used["train"] & used["test"]),
+                "test references identical to a train response (values masked)": result.decontamination["responses"][
+                    "identical_to_a_train_response"
+                ],
             }
         ]
     )
@@ -174,7 +177,8 @@ def data_card(result: SynthResult, count_tokens, file_hashes: dict[str, str]) ->
         f"the {near['checked']} test queries are shorter than {near['short_below_words']} words): {near['method']}; "
         f"a similarity of {near['threshold']} or more is contaminated and dropped.",
         f"- **Responses**: {resp['method']} (n-grams touching a masked value are not counted: every wording "
-        "of an intent states the fact values word for word). Reported, not dropped.",
+        "of an intent states the fact values word for word), and whether a masked reference is word for word "
+        f"a masked train response ({resp['identical_to_a_train_response']} are). Reported, not dropped.",
         "",
         _md(
             pd.DataFrame(
@@ -198,7 +202,7 @@ def data_card(result: SynthResult, count_tokens, file_hashes: dict[str, str]) ->
                         "dropped before selection": dec["dropped_reasons"].get("near-duplicate query", 0),
                     },
                     {
-                        "view": f"response {resp['ngram']}-grams, facts masked",
+                        "view": f"response {resp['ngram']}-grams, values masked",
                         "test items checked": resp["checked"],
                         "with any overlap": resp["with_any_overlap"],
                         "over threshold": "",

@@ -4,13 +4,15 @@
   5-gram shingles (as the near-duplicate filter uses) to the most similar train query, since a
   query shorter than n words has no n-grams to compare;
 - responses: word n-gram overlap (default 5-grams) of each test reference with the train
-  responses after every rendered policy-fact value is masked, because every wording of an
-  intent states those values word for word; n-grams touching a mask are not counted.
+  responses after every rendered policy-fact value (and slot value) is masked, because every
+  wording of an intent states those values word for word; n-grams touching a mask are not
+  counted; and whether a masked reference is word for word a masked train response.
 Test rows over the query thresholds are dropped; response overlap is reported (the wordings are
 data: a reference wording that copies a training reply is fixed in the intent file)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from .filters._dedup import shingles
@@ -91,38 +93,49 @@ def near_duplicate_report(train: list[dict], test: list[dict], threshold: float,
 
 
 def masked(text: str, values: list[str]) -> tuple[str, ...]:
-    """The words of `text` with every occurrence of each fact value replaced by one mask token."""
+    """The words of `text` with every whole occurrence of each value replaced by one mask token
+    ("free" is masked in "is free", not in "freeze")."""
     for value in sorted(values, key=len, reverse=True):
-        text = re.sub(re.escape(value), f" {MASK} ", text, flags=re.IGNORECASE)
+        text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", f" {MASK} ", text, flags=re.IGNORECASE)
     return tuple(w for w in re.findall(rf"[a-z0-9]+|{MASK}", text.lower()))
 
 
-def response_report(train: list[dict], test: list[dict], n: int) -> dict:
-    """Per test reference, the fraction of its word n-grams (facts masked, n-grams touching a mask
-    left out) found in any train response; plus response templates shared by train and test."""
+def _masked_response(row: dict) -> tuple[str, ...]:
+    """The response with its fact values and slot values masked: what its template says by itself."""
+    slots = list(json.loads(row.get("slot_values") or "{}").values())
+    return masked(row["response"], [f["value"] for f in row.get("facts", [])] + slots)
 
-    def grams(row: dict) -> set:
-        tokens = masked(row["response"], [f["value"] for f in row.get("facts", [])])
+
+def response_report(train: list[dict], test: list[dict], n: int) -> dict:
+    """Per test reference, the fraction of its word n-grams (fact and slot values masked, n-grams
+    touching a mask left out) found in any train response; and how many references are, once
+    masked, word for word a train response (a reference wording that copies a training reply)."""
+
+    def grams(tokens: tuple[str, ...]) -> set:
         return {g for g in ngrams(tokens, n) if MASK not in g}
 
-    train_grams = set().union(*(grams(r) for r in train)) if train else set()
-    shares = []
+    train_masked = {_masked_response(r) for r in train}
+    train_grams = set().union(*(grams(m) for m in train_masked)) if train else set()
+    shares, copies = [], 0
     for row in test:
-        mine = grams(row)
+        tokens = _masked_response(row)
+        copies += tokens in train_masked
+        mine = grams(tokens)
         shares.append(len(mine & train_grams) / len(mine) if mine else 0.0)
     train_templates = {r["response_template"] for r in train}
     test_templates = {r["response_template"] for r in test}
     return {
         "field": "response",
         "ngram": n,
-        "method": f"word {n}-grams of the reference, policy-fact values masked, found in any train response",
+        "method": f"word {n}-grams of the reference, policy-fact and slot values masked, found in any train response",
         "checked": len(shares),
         "with_any_overlap": sum(v > 0 for v in shares),
         "max_overlap": round(max(shares, default=0.0), 4),
         "mean_overlap": round(sum(shares) / len(shares), 4) if shares else 0.0,
         "templates_train": len(train_templates),
         "templates_test": len(test_templates),
-        "templates_shared": sorted(train_templates & test_templates),
+        "templates_shared": sorted(train_templates & test_templates),  # template ids: none by construction
+        "identical_to_a_train_response": copies,  # masked: catches a reference wording that copies a reply
     }
 
 

@@ -79,9 +79,9 @@ def synth_command(
         f"decontamination: {dec['over_threshold']} of {dec['checked']} test queries over the threshold "
         f"({dec['ngram']}-gram overlap with train), {near['over_threshold']} with similarity >= {near['threshold']} "
         f"(max {near['max_similarity']}); {dec['dropped_before_selection']} dropped before selection; "
-        f"test references sharing a {resp['ngram']}-gram with train responses (facts masked): "
-        f"{resp['with_any_overlap']} of {resp['checked']}; response templates shared by train and test: "
-        f"{len(resp['templates_shared'])}"
+        f"test references sharing a {resp['ngram']}-gram with train responses (values masked): "
+        f"{resp['with_any_overlap']} of {resp['checked']}; test references that are word for word a train "
+        f"response once values are masked: {resp['identical_to_a_train_response']}"
     )
     if result.shortfalls:
         console.print(f"[yellow]shortfalls[/] (intents short of their quota): {result.shortfalls}")

@@ -21,7 +21,7 @@ def validate(
     """
     d = load_domain(domain_dir(domain))
     n_queries = sum(len(i.queries) for i in d.intents)
-    n_responses = sum(len(i.responses) for i in d.intents)
+    n_responses = sum(len(i.responses) + len(i.reference_responses) + len(i.calibration_responses) for i in d.intents)
     console.print(
         f"[green]valid[/]: {d.name}: {len(d.intents)} intents in {len(d.categories)} categories, "
         f"{n_queries} query templates, {n_responses} response templates, "

@@ -83,6 +83,8 @@ def test_pairwise_summary_counts_and_cluster_sign_flip_test():
     assert s["p_value"] < 0.05
     even = pairwise_summary(["tuned", "base"] * 10, [f"c{i // 2}" for i in range(20)], seed=0)
     assert even["p_value"] == 1.0  # every cluster's wins and losses cancel
+    one = pairwise_summary(["tuned", "tuned"], ["a", "a"])  # one intent: a rate, but nothing to test against
+    assert one["win_rate_adjusted"] == 1.0 and one["p_value"] is None and one["ci95"] is None
     empty = pairwise_summary([None, None], ["a", "b"])
     assert empty["n"] == 0 and empty["win_rate_adjusted"] is None and empty["p_value"] is None
 

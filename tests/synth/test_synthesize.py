@@ -110,7 +110,7 @@ def test_test_references_use_wordings_never_trained_on(default_result, banking):
     for r in test:
         assert r["calibration_response"] and r["calibration_response"] != r["response"]
     resp = default_result.decontamination["responses"]
-    assert resp["templates_shared"] == [] and resp["checked"] == 200
+    assert resp["templates_shared"] == [] and resp["checked"] == 200 and resp["identical_to_a_train_response"] == 0
     assert resp["mean_overlap"] < 0.05  # facts masked, a reference shares almost no 5-gram with train replies
 
 
@@ -135,4 +135,5 @@ def test_response_overlap_is_measured_with_facts_masked():
     same_words = [row(train[0]["response"], "x#ref0")]
     only_fact = [row("You pay $15 per card for the quick option.", "x#ref0")]
     assert response_report(train, same_words, 5)["max_overlap"] == 1.0
+    assert response_report(train, same_words, 5)["identical_to_a_train_response"] == 1
     assert response_report(train, only_fact, 5)["with_any_overlap"] == 0  # the shared fact value is masked
