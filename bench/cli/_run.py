@@ -122,33 +122,31 @@ def run_command(
 
 
 def _print_summary(runs: list[dict]) -> None:
-    from leaderboard import format_delta, format_metric
+    """One table per run, a row per metric (any number of metrics and contestants stays readable):
+    each contestant's mean [95% CI], and each contestant minus base [CI] with its Holm-adjusted p."""
+    from leaderboard import METRICS, format_delta, format_metric
+    from leaderboard._tables import LABELS
 
-    n = runs[0]["n_samples"]
-    table = Table(
-        title=f"bench run: mean [95% CI over {n['clusters']} intents]; Δ = minus base, paired [CI] Holm-adjusted p"
-    )
-    for col in ("model", "contestant", "fact recall", "Δ fact recall", "wrong fact", "cosine", "Δ cosine",
-                "policy pass", "Δ policy", "judge 1-10", "cut at cap", "loop guard"):  # fmt: skip
-        table.add_column(col)
     for run in runs:
-        for name, metrics in run["results"].items():
-            comparison = run["comparisons"].get(f"{name} - base", {})
+        n = run["n_samples"]
+        names = list(run["results"])
+        table = Table(
+            title=f"{run['config']['model']['spec']} / {run['config']['recipe']['name']}: mean [95% CI, resampling "
+            f"{n['clusters']} intents of {n['test_items']} test items]; Δ = minus base on the same items"
+        )
+        table.add_column("metric")
+        for name in names:
+            table.add_column(name)
+        others = [name for name in names if name != "base"]
+        for name in others:
+            table.add_column(f"Δ {name}")
+        for metric in METRICS:
             table.add_row(
-                run["config"]["model"]["spec"],
-                name,
-                format_metric(metrics["fact_recall"], "fact_recall"),
-                format_delta(comparison.get("fact_recall"), "fact_recall"),
-                format_metric(metrics["fact_error"], "fact_error"),
-                format_metric(metrics["cosine"], "cosine"),
-                format_delta(comparison.get("cosine"), "cosine"),
-                format_metric(metrics["policy_pass"], "policy_pass"),
-                format_delta(comparison.get("policy_pass"), "policy_pass"),
-                format_metric(metrics["judge_score"], "judge_score"),
-                format_metric(metrics.get("truncated"), "truncated"),
-                format_metric(metrics.get("loop_blocked"), "loop_blocked"),
+                LABELS[metric],
+                *(format_metric(run["results"][name].get(metric), metric) for name in names),
+                *(format_delta(run["comparisons"][f"{name} - base"].get(metric), metric) for name in others),
             )
-    console.print(table)
+        console.print(table)
     for run in runs:
         pair = run["pairwise"].get("tuned vs base")
         if pair and pair["n"]:
