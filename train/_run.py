@@ -26,6 +26,16 @@ from ._sources import resolve_model
 from ._tokenize import has_target, tokenize_row
 
 
+def canonical_adapter_config(path: Path) -> None:
+    """peft writes target_modules from a Python set, so its order changes with the process's string
+    hashing: the same training gave adapter_config.json files (and adapter hashes, which key the
+    answers stage) that differ between runs. Sorted, the file is the same bytes every run."""
+    config = json.loads(path.read_text())
+    if isinstance(config.get("target_modules"), list):
+        config["target_modules"] = sorted(config["target_modules"])
+    path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+
 def load_splits(dataset_dir: Path):
     from datasets import load_from_disk
 
@@ -202,6 +212,7 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
     adapter_dir = out / "adapter"
     trainer.model.save_pretrained(adapter_dir, safe_serialization=True)
     tok.save_pretrained(adapter_dir)
+    canonical_adapter_config(adapter_dir / "adapter_config.json")
     log = read_log(log_path)
     plot_loss(log, base_eval, out / "loss_curve.png", f"{source.spec} / recipe {recipe.name}")
     shutil.rmtree(out / "checkpoints", ignore_errors=True)

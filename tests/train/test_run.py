@@ -50,6 +50,9 @@ def test_qlora_run_writes_a_standard_adapter_that_lowers_validation_loss(dataset
     ):
         assert (out / name).is_file(), name
     assert not (out / "checkpoints").exists()
+    # The config's bytes do not depend on the process's string hashing (peft writes a set).
+    config = json.loads((out / "adapter" / "adapter_config.json").read_text())
+    assert config["target_modules"] == sorted(config["target_modules"]) and len(config["target_modules"]) > 1
     log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
     steps = [r for r in log if "loss" in r]
     assert len(steps) == 6 and all({"learning_rate", "grad_norm", "tokens", "tokens_per_s"} <= r.keys() for r in steps)
@@ -175,3 +178,15 @@ def test_a_rerun_cuts_the_train_log_back_to_its_checkpoint(tmp_path):
     other_rank = SimpleNamespace(**{**vars(state), "is_world_process_zero": False})
     callback.on_log(None, other_rank, None, logs={"eval_loss": 2.0})  # only the main process writes
     assert read_log(log) == kept[:1]
+
+
+def test_the_adapter_config_is_written_the_same_whatever_the_set_order(tmp_path):
+    from train._run import canonical_adapter_config
+
+    texts = []
+    for order in (["v_proj", "q_proj", "o_proj"], ["o_proj", "v_proj", "q_proj"]):
+        path = tmp_path / "adapter_config.json"
+        path.write_text(json.dumps({"target_modules": order, "r": 8}))
+        canonical_adapter_config(path)
+        texts.append(path.read_bytes())
+    assert texts[0] == texts[1] and json.loads(texts[0])["target_modules"] == ["o_proj", "q_proj", "v_proj"]
