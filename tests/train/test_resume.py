@@ -14,7 +14,7 @@ import pytest
 
 import synth
 from tests.conftest import BANKING, REPO
-from tests.tiny_models import make_tiny_llama
+from tests.tiny_models import make_tiny_llama, tiny_recipe
 from train import Recipe, run
 from train._checkpoints import last_complete_checkpoint
 
@@ -55,22 +55,17 @@ def resume_recipe(model: Path) -> Recipe:
     # LoRA dropout is on (a random stream every step) and batches are grouped by length (the default).
     # Sequences cut at 320 tokens (inputs trained on, so every row keeps a target) still differ row to
     # row (the user's question follows a ~220-token system prompt), so the data order matters.
-    return Recipe(
-        base_model=str(model),
+    return tiny_recipe(
+        model,
         adapter="lora",
         load_in_4bit=False,
         sequence_len=320,
         train_on_inputs=True,
         micro_batch_size=2,
         gradient_accumulation_steps=2,
-        eval_batch_size=8,
         max_train_samples=12,
-        max_eval_samples=8,
         max_steps=8,
         eval_steps=2,
-        logging_steps=1,
-        learning_rate=5e-3,
-        lora_r=4,
         lora_dropout=0.1,
     )
 
