@@ -70,7 +70,7 @@ def chat_prompt(row: dict) -> list[dict]:
     return row["messages"][:2]
 
 
-def _as_is(output: str, structured: bool) -> tuple[str, str]:
+def _as_is(output: str, structured: bool, choice: dict | None = None) -> tuple[str, str]:
     return output, "ok"
 
 

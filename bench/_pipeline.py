@@ -18,6 +18,7 @@ from leaderboard import SAMPLE_FILES, results_record
 
 from ._answers_stage import run_answers_stage
 from ._judge_stage import run_judge_stage
+from ._judges import JudgeChoice
 from ._provenance import provenance
 from ._store import read_manifest, stable_hash, swap_in
 from ._synth_stage import StageOutput, run_synth_stage
@@ -119,8 +120,9 @@ def answer_and_judge(
     return outputs, judged, records
 
 
-def run_pipeline(plan: RunPlan, endpoint_factory, judge_identity: dict, track=None, report=print) -> list[Path]:
-    """Every model through every stage; returns the results.json paths written."""
+def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) -> list[Path]:
+    """Every model through every stage; returns the results.json paths written. The judge is made
+    ready once the dataset exists (the domain verifier is trained from its train split, once)."""
     domain = synth.load_domain(plan.domain_dir)
     spec = train.load_recipe(recipe_path(plan.domain_dir, plan.recipe)).with_overrides(max_steps=plan.max_steps)
     models = plan.models or (spec.base_model,)
@@ -129,6 +131,12 @@ def run_pipeline(plan: RunPlan, endpoint_factory, judge_identity: dict, track=No
     dataset = run_synth_stage(plan.domain_dir, synth.SynthSettings.sized(plan.size, seed=plan.seed))
     synth_record = stage_record(dataset, time.perf_counter() - t)
     report(f"synth: {dataset.path} ({'reused' if dataset.reused else 'built'})")
+    t = time.perf_counter()
+    endpoint_factory, judge_identity = judge.resolve(domain, dataset, progress=track or False)
+    judge_records = {}
+    if judge.stage is not None:
+        judge_records["verifier"] = stage_record(judge.stage, time.perf_counter() - t)
+        report(f"verifier: {judge.stage.path} ({'reused' if judge.stage.reused else 'trained'})")
     written = []
     for model in models:
         recipe = spec.with_overrides(base_model=model)
@@ -150,7 +158,7 @@ def run_pipeline(plan: RunPlan, endpoint_factory, judge_identity: dict, track=No
             written.append(kept)
             report(f"results: {kept} (unchanged)")
             continue
-        stages = {"synth": synth_record, "train": train_record, **records}
+        stages = {"synth": synth_record, **judge_records, "train": train_record, **records}
         results = results_record(
             domain=plan.domain_dir.name,
             judge_dir=judged.path,

@@ -53,6 +53,7 @@ class JudgeEndpoint:
     # After this many requests in a row end as "connection" or "timeout" errors (each after its
     # retries), the rest are recorded as "skipped" errors without being sent; 0: never skip.
     unreachable_limit: int = 16
+    logprobs: bool = True  # ask for the verdict token's logprobs where a request wants them (rubric items)
 
     def describe(self) -> dict:
         """What ran, for the results: never the key."""
@@ -70,8 +71,11 @@ class JudgeRequest:
     prompt_name: str
     messages: list[dict]
     schema: dict
-    parse: Callable[[str, bool], tuple[object, str]]  # raw output, structured -> (value or None, reason)
+    # (raw output, structured, first choice of the completion) -> (value or None, reason)
+    parse: Callable[[str, bool, dict | None], tuple[object, str]]
     meta: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)  # request fields that override the endpoint's (max_tokens, logprobs)
+    grammar: str | None = None  # a GBNF grammar, sent to llama.cpp servers only (schema_style "llama_cpp")
 
 
 STATUSES = ("ok", "unscored", "error")
@@ -135,6 +139,21 @@ def _completion(response) -> dict:
             raise BadBody(f"{head} has an error instead of `choices`: {_one_line(detail, 300)}")
         raise BadBody(f"{head} has no `choices` list: {_snippet(response.text)}")
     return body
+
+
+def _first_choice(body: dict) -> dict | None:
+    choice = body["choices"][0] if body["choices"] else None
+    return choice if isinstance(choice, dict) else None
+
+
+def _first_logprobs(choice: dict | None) -> list | None:
+    """The first generated token's top logprobs as the endpoint sent them (None when it sent none)."""
+    logprobs = (choice or {}).get("logprobs")
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    if not isinstance(content, list) or not content or not isinstance(content[0], dict):
+        return None
+    first = content[0]
+    return first.get("top_logprobs") or [{"token": first.get("token"), "logprob": first.get("logprob")}]
 
 
 def _output(body: dict) -> tuple[str | None, str, str | None]:
@@ -245,8 +264,14 @@ def _error(record: dict, kind: str, reason: str, secret: str, began: float) -> d
 
 async def _judge_one(client, endpoint: JudgeEndpoint, req: JudgeRequest, secret: str = "") -> dict:
     kwargs = {"model": endpoint.model, "messages": req.messages, "temperature": 0, "max_tokens": endpoint.max_tokens}
-    if endpoint.structured:
+    if endpoint.structured and req.schema:
         kwargs["response_format"] = _response_format(endpoint, req.schema)
+    kwargs.update(req.options)
+    if not endpoint.logprobs:
+        kwargs.pop("logprobs", None)
+        kwargs.pop("top_logprobs", None)
+    if req.grammar and endpoint.schema_style == "llama_cpp":
+        kwargs["extra_body"] = {"grammar": req.grammar}
     began = time.perf_counter()
     record = _record(endpoint, req)
     try:
@@ -260,9 +285,10 @@ async def _judge_one(client, endpoint: JudgeEndpoint, req: JudgeRequest, secret:
         return _error(record, kind, reason, secret, began)
     text, why, finish = _output(body)
     value, reason = None, why
+    choice = _first_choice(body)
     if text is not None:
         try:
-            value, reason = req.parse(text, endpoint.structured)
+            value, reason = req.parse(text, endpoint.structured and bool(req.schema), choice)
         except Exception as exc:
             return _error(record, "internal", f"the parser raised {type(exc).__name__}: {exc}", secret, began)
     usage = body.get("usage")
@@ -273,6 +299,7 @@ async def _judge_one(client, endpoint: JudgeEndpoint, req: JudgeRequest, secret:
         "status": "ok" if value is not None else "unscored",
         "reason": reason,
         "finish_reason": finish,
+        **({"logprobs": _first_logprobs(choice)} if req.options.get("logprobs") else {}),
         "usage": usage if isinstance(usage, dict) else None,
         "seconds": round(time.perf_counter() - began, 3),
     }

@@ -76,7 +76,7 @@ def request(
     )
 
 
-def _winner_and_reason(output: str, structured: bool) -> tuple[str | None, str]:
+def _winner_and_reason(output: str, structured: bool, choice: dict | None = None) -> tuple[str | None, str]:
     verdict = parse(output, structured)
     return verdict.winner, verdict.reason
 

@@ -5,12 +5,20 @@ Ids are `<question_id>:single:<contestant>` and `<question_id>:pair:<1|2>`."""
 from __future__ import annotations
 
 from . import _pairwise as pairwise
+from . import _rubric as rubric
 from . import _single as single
 from ._client import JudgeRequest
+
+PROTOCOLS = ("rubric", "rating")  # rubric-v1 yes/no items (default); single-ref-v1 1-10 ratings
 
 
 def question(row: dict) -> str:
     return row["messages"][1]["content"]  # the user turn, with the evidence for grounded items
+
+
+def rubric_question(row: dict) -> str:
+    """The customer's own message (the reference carries what the evidence says)."""
+    return row.get("query") or row.get("question") or question(row)
 
 
 def single_request(rid: str, row: dict, answer: str, meta: dict) -> JudgeRequest:
@@ -26,15 +34,26 @@ def _answer(answers: dict[str, list[dict]], name: str, i: int) -> str | None:
     return rec["answer"] if rec.get("status", "ok") == "ok" else None
 
 
-def single_requests(rows: list[dict], answers: dict[str, list[dict]], judged: set[str]) -> list[JudgeRequest]:
-    """Every judged item's answer of every contestant (an answer an endpoint failed to give is not sent)."""
-    return [
-        single_request(f"{row['id']}:single:{name}", row, text, {"question_id": row["id"], "contestant": name})
-        for i, row in enumerate(rows)
-        if row["id"] in judged
-        for name in answers
-        if (text := _answer(answers, name, i)) is not None
-    ]
+def single_requests(
+    rows: list[dict], answers: dict[str, list[dict]], judged: set[str], protocol: str = "rubric"
+) -> list[JudgeRequest]:
+    """Every judged item's answer of every contestant, graded alone (an answer an endpoint failed to
+    give is not sent): the rubric's items (ids `<question_id>:rubric:<contestant>:<item>`, adjacent
+    per answer) or one 1-10 rating (`<question_id>:single:<contestant>`)."""
+    out = []
+    for i, row in enumerate(rows):
+        if row["id"] not in judged:
+            continue
+        for name in answers:
+            text = _answer(answers, name, i)
+            if text is None:
+                continue
+            meta = {"question_id": row["id"], "contestant": name}
+            if protocol == "rubric":
+                out += rubric.requests(f"{row['id']}:rubric:{name}", rubric_question(row), row["response"], text, meta)
+            else:
+                out.append(single_request(f"{row['id']}:single:{name}", row, text, meta))
+    return out
 
 
 def pair_requests(
@@ -55,9 +74,16 @@ def pair_requests(
     return requests, orders
 
 
-def single_verdict(judged: dict[str, dict], question_id: str, contestant: str) -> dict:
-    """judge_score, judge_status and judge_reason of one answer, for its scores row."""
+def single_verdict(judged: dict[str, dict], question_id: str, contestant: str, protocol: str = "rating") -> dict:
+    """judge_score, judge_status and judge_reason of one answer, for its scores row (with the
+    rubric: also `rubric`, each item's probability of a good answer's outcome)."""
     default = {"status": "not_judged", "reason": "outside --judge-items"}
+    if protocol == "rubric":
+        base = f"{question_id}:rubric:{contestant}"
+        records = {item.name: judged[f"{base}:{item.name}"] for item in rubric.ITEMS if f"{base}:{item.name}" in judged}
+        if not records:
+            return {"judge_score": None, "judge_status": "not_judged", "judge_reason": default["reason"]}
+        return rubric.combine(records)
     j = judged.get(f"{question_id}:single:{contestant}", default)
     return {
         "judge_score": j.get("parsed"),

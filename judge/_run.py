@@ -16,7 +16,7 @@ from pathlib import Path
 import synth
 from answers import spread
 
-from ._calibration import calibrate, calibration_requests, probe_items
+from ._calibration import calibrate, calibration_requests, make_probes
 from ._client import JudgeEndpoint, run_judgments, status_counts
 from ._requests import pair_outcomes, pair_requests, single_requests, single_verdict
 from ._scores import score_answers
@@ -28,9 +28,10 @@ Progress = Callable[[str, int], Callable[[int], None]]
 @dataclass(frozen=True)
 class JudgeSettings:
     judge_items: int | None = None  # send a seeded spread of N scored items to the LLM judge (all when None)
-    pairwise: bool = True
-    calibration_probes: int = 10
+    pairwise: bool = False  # tuned vs base in both orders; the rubric grades one answer at a time
+    calibration_probes: int = 20  # probe rows, one intent each: every one costs up to 12 answers x 5 rubric items
     seed: int = 0
+    protocol: str = "rubric"  # "rubric" (yes/no items, judge/_rubric.py) or "rating" (1-10, judge/_single.py)
 
 
 def run(
@@ -56,23 +57,24 @@ def run(
 
     t = time.perf_counter()
     judged_ids = {r["id"] for r in spread(rows, settings.judge_items, f"judge-items:{settings.seed}")}
-    requests = single_requests(rows, answers, judged_ids)
+    requests = single_requests(rows, answers, judged_ids, settings.protocol)
     orders = {}
     if settings.pairwise and {"base", "tuned"} <= answers.keys():
         pairs, orders = pair_requests(rows, answers, judged_ids, settings.seed)
         requests += pairs
-    probes = probe_items(rows, settings.calibration_probes, settings.seed)
-    requests += calibration_requests(probes)
+    probes = make_probes(domain, rows, settings.calibration_probes, settings.seed)
+    requests += calibration_requests(probes, settings.protocol)
     advance = progress(f"judge: {endpoint.model}", len(requests)) if progress else None
     judged = {r["id"]: r for r in run_judgments(requests, endpoint, out / "judgments.jsonl", advance)}
     timings["judge_seconds"] = round(time.perf_counter() - t, 1)
 
     for sample in samples:
-        sample.update(single_verdict(judged, sample["question_id"], sample["contestant"]))
+        sample.update(single_verdict(judged, sample["question_id"], sample["contestant"], settings.protocol))
         if sample["answer_status"] != "ok" and sample["question_id"] in judged_ids:  # unscored, not "not judged"
             sample.update(judge_status="no_answer", judge_reason="no answer to judge (the endpoint failed)")
     _write_jsonl(out / "scores.jsonl", samples)
-    _write_jsonl(out / "pairwise.jsonl", pair_outcomes(rows, orders, judged))
+    outcomes = pair_outcomes(rows, orders, judged)
+    _write_jsonl(out / "pairwise.jsonl", outcomes)
 
     warnings = []
     identical = None
@@ -94,7 +96,8 @@ def run(
         "warnings": warnings,
         "judge": endpoint.describe(),
         "judge_requests": statuses,
-        "calibration": calibrate(probes, judged),
+        "protocol": settings.protocol,
+        "calibration": calibrate(probes, judged, settings.protocol, settings.seed, outcomes),
         "timings": timings,
         "wall_seconds": round(time.perf_counter() - began, 1),
         # this process's peak so far: under `bench run` it includes the stages that ran before

@@ -1,5 +1,6 @@
-"""The default judge: llama-cpp-python's OpenAI-compatible server with a local GGUF, started on a
-free 127.0.0.1 port, waited for until it answers, and stopped at the end, also on error."""
+"""A local judge: llama-cpp-python's OpenAI-compatible server with a local GGUF (and, for the domain
+verifier, a LoRA GGUF on top), started on a free 127.0.0.1 port, waited for until it answers, and
+stopped at the end, also on error. The judge client talks to it like to any endpoint."""
 
 from __future__ import annotations
 
@@ -46,7 +47,9 @@ def _die_with_parent() -> None:
 
 
 @contextlib.contextmanager
-def local_judge_server(gguf: Path, n_ctx: int = 4096, startup_timeout: float = 180) -> Iterator[JudgeEndpoint]:
+def local_judge_server(
+    gguf: Path, n_ctx: int = 4096, startup_timeout: float = 180, lora: Path | None = None, name: str | None = None
+) -> Iterator[JudgeEndpoint]:
     try:
         import llama_cpp.server  # noqa: F401
     except ImportError:
@@ -71,7 +74,12 @@ def local_judge_server(gguf: Path, n_ctx: int = 4096, startup_timeout: float = 1
         str(n_ctx),
         "--n_threads",
         str(os.cpu_count() or 2),
+        # one completion at a time (below): never cut a running one short for the next
+        "--interrupt_requests",
+        "False",
     ]
+    if lora is not None:
+        cmd += ["--lora_path", str(lora)]
     linux = sys.platform.startswith("linux")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent if linux else None)
     try:
@@ -86,7 +94,12 @@ def local_judge_server(gguf: Path, n_ctx: int = 4096, startup_timeout: float = 1
         # it when another arrives; measured here, two in flight made each judgment 4-17 s instead
         # of 0.3-2 s and broke the JSON-schema grammar mid-output.
         yield JudgeEndpoint(
-            model=Path(gguf).name, base_url=url, schema_style="llama_cpp", structured=True, concurrency=1, timeout=300
+            model=name or Path(gguf).name,
+            base_url=url,
+            schema_style="llama_cpp",
+            structured=True,
+            concurrency=1,
+            timeout=300,
         )
     finally:
         proc.terminate()

@@ -79,6 +79,6 @@ def request(rid: str, question: str, reference: str, answer: str, meta: dict | N
     )
 
 
-def _rating_and_reason(output: str, structured: bool) -> tuple[float | None, str]:
+def _rating_and_reason(output: str, structured: bool, choice: dict | None = None) -> tuple[float | None, str]:
     rating = parse(output, structured)
     return rating.score, rating.reason

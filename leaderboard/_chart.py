@@ -17,7 +17,7 @@ TITLES = {
     "fact_recall": "policy facts stated (fact recall)",
     "fact_error": "answers with a wrong fact value",
     "cosine": "cosine similarity to reference",
-    "judge_score": "LLM judge 1-10",
+    "judge_score": "LLM judge score",
     "policy_pass": "policy pass rate",
     "answer_tokens": "answer tokens",
     "truncated": "share of answers cut at the cap",

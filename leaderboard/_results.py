@@ -17,9 +17,10 @@ from synth import read_jsonl
 
 from ._stats import METHOD, describe, holm, paired_difference, pairwise_summary
 
-# /3: fact-level metrics, statistics clustered by intent, Holm-adjusted p-values. Older results are
+# /3: fact-level metrics, statistics clustered by intent, Holm-adjusted p-values. /4: the judge score is the
+# rubric protocol's (0-1, judge/_rubric.py), calibration per bad kind with baselines. Older results are
 # made by an older scoring version and are kept out of the leaderboard's tables (see _tables.load_runs).
-SCHEMA = "domainbench.results/3"
+SCHEMA = "domainbench.results/4"
 CLUSTER = "intent"  # the test items' clusters: items made from one intent's templates and facts
 # The judge stage's per-sample files a run's results are computed from, kept beside results.json.
 SAMPLE_FILES = ("scores.jsonl", "judgments.jsonl", "pairwise.jsonl", "judge_summary.json")
@@ -31,7 +32,9 @@ METRICS = {
     "amount, rate, duration, phone or URL), test items whose reference states at least one fact",
     "cosine": "cosine similarity of answer and reference answer (all-MiniLM-L6-v2; the reference is in a wording "
     "never trained on), all answered test items",
-    "judge_score": "LLM-judge rating 1-10 with the reference shown (single-ref-v1), judged items only",
+    "judge_score": "LLM-judge score, judged items only: with the rubric protocol (rubric-v1, default) the product over "
+    "5 reference-guided yes/no questions of P(the answer a good answer gets), read from the verdict token's "
+    "logprobs (0-1); with --judge-protocol rating, a 1-10 rating with the reference shown (single-ref-v1)",
     "policy_pass": "share of answers passing every rule-based policy check",
     "answer_tokens": "answer length in tokens of the contestant's own tokenizer (the stop token not counted)",
     "truncated": "share of answers cut at the answer cap (max_new_tokens) before the model stopped (with the loop "
@@ -190,6 +193,7 @@ def results_record(
             "requests": summary["judge_requests"],
             "calibration": summary["calibration"],
             "calibration_passed": summary["calibration"]["passed"],
+            "protocol": summary.get("protocol", "rating"),
         },
         "config": {
             "recipe": {k: v for k, v in recipe.items() if k != "description"},

@@ -20,7 +20,7 @@ LABELS = {
     "fact_recall": "fact recall",
     "fact_error": "wrong fact",
     "cosine": "cosine",
-    "judge_score": "judge 1-10",
+    "judge_score": "judge score",
     "policy_pass": "policy pass",
     "answer_tokens": "tokens",
     "truncated": "cut at cap",
@@ -55,6 +55,35 @@ def _judge_label(run: dict) -> str:
     judge = run["judge"]
     state = "passed" if judge["calibration_passed"] else "FAILED"
     return f"{judge['model']} (calibration {state}, acc {judge['calibration']['accuracy']:.2f})"
+
+
+def calibration_table(runs: list[dict]) -> pd.DataFrame:
+    """Per run: the judge, its calibration accuracy [95% CI over probe rows] overall and per bad kind
+    (held-out kinds marked *), the two baselines' accuracy on the same probes, and the verdict."""
+    rows = []
+    for run in runs:
+        cal = run["judge"]["calibration"]
+        kinds = cal.get("by_kind")
+        if not kinds:
+            continue
+        base = {"run": run["_run_id"], "judge": run["judge"]["model"], "protocol": cal.get("protocol", "-")}
+        for kind in ("overall", *cal["bad_kinds"]):
+            d = kinds.get(kind) or {}
+            if not d.get("pairs"):
+                continue
+            ci = d.get("ci95")
+            mark = " *" if kind in cal["held_out_kinds"] else ""
+            rows.append(
+                {
+                    **base,
+                    "bad kind": f"{kind}{mark}",
+                    "pairs": d["pairs"],
+                    "judge accuracy": f"{d['accuracy']:.2f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""),
+                    **{f"{name} accuracy": f"{b[kind]['accuracy']:.2f}" for name, b in cal["baselines"].items()},
+                    "passed": ("yes" if cal["passed"] else "NO") if kind == "overall" else "",
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def long_table(runs: list[dict]) -> pd.DataFrame:
@@ -185,6 +214,20 @@ def policy_table(runs: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def calibration_note(runs: list[dict]) -> str:
+    marks = {json.dumps(r["judge"]["calibration"].get("pass_mark"), sort_keys=True) for r in runs}
+    mark = json.loads(sorted(marks)[0]) if marks else {}
+    return (
+        "Accuracy: the share of (good, bad) answer pairs of a probe row that the judge scores in the right order "
+        "(an unscored side counts as wrong), [95% CI resampling probe rows, one intent each]. Good answers: the "
+        "intent's calibration wording with the row's slots, and the reference's sentences reordered. Bad kinds "
+        "marked * were held out of the domain verifier's training data. Baselines on the same pairs: cosine to "
+        f"the reference, and answer length (longer ranked higher). Pass mark (judge/_calibration.py): overall >= "
+        f"{mark.get('min_accuracy')}, each held-out kind >= {mark.get('min_held_out_accuracy')}, overall above both "
+        f"baselines, unscored <= {mark.get('max_unscored')}."
+    )
+
+
 def intro(runs: list[dict]) -> str:
     """What every cell means, with the items, clusters and comparisons behind it."""
     sizes = sorted({(r["n_samples"]["test_items"], r["n_samples"]["clusters"]) for r in runs})
@@ -212,6 +255,12 @@ def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str, older: list[str
         "## Against base, on the same test items",
         "",
         comparison_table(runs).to_markdown(index=False),
+        "",
+        "## Judge calibration (probes from test items; good answers never the reference shown)",
+        "",
+        calibration_note(runs),
+        "",
+        calibration_table(runs).to_markdown(index=False),
         "",
         "## Policy failures by rule (answers failing each rule / test items)",
         "",
@@ -260,7 +309,7 @@ def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str, older: list[str
         lines += [
             "",
             f"**Judge calibration FAILED in {len(failed)} run(s)** ({', '.join(failed)}): that judge could not rate "
-            "known-good answers above known-bad ones reliably, so its judge 1-10 and pairwise numbers are not to be "
+            "known-good answers above known-bad ones reliably, so its judge score and pairwise numbers are not to be "
             "trusted; cosine and policy numbers do not depend on it.",
         ]
     return "\n".join(lines) + "\n"
@@ -282,12 +331,21 @@ document.querySelectorAll('table.leaderboard th').forEach((th, col) => {
 </script>"""
 
 
-def _html(markdown_intro: str, wide: pd.DataFrame, comparison: pd.DataFrame, chart: Path, domain: str) -> str:
+def _html(
+    markdown_intro: str,
+    wide: pd.DataFrame,
+    comparison: pd.DataFrame,
+    calibration: pd.DataFrame,
+    chart: Path,
+    domain: str,
+) -> str:
     png = base64.b64encode(chart.read_bytes()).decode()
     table = wide.to_html(index=False, classes="leaderboard", border=0, escape=True)
     table += "<h2>Against base, on the same test items</h2>" + comparison.to_html(
         index=False, classes="leaderboard", border=0, escape=True
     )
+    if not calibration.empty:
+        table += "<h2>Judge calibration</h2>" + calibration.to_html(index=False, classes="leaderboard", border=0)
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(domain)} leaderboard</title>"
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:13px}"
@@ -309,7 +367,7 @@ def write_leaderboard(domain_results: Path) -> dict[str, Path]:
     tmp["md"].write_text(_markdown(runs, wide, domain, older))
     long_table(runs).to_csv(tmp["csv"], index=False)
     note = f"Click a column header to sort. {intro(runs)} See leaderboard.md for definitions."
-    tmp["html"].write_text(_html(note, wide, comparison_table(runs), tmp["png"], domain))
+    tmp["html"].write_text(_html(note, wide, comparison_table(runs), calibration_table(runs), tmp["png"], domain))
     for ext in paths:
         tmp[ext].rename(paths[ext])
     return paths

@@ -33,7 +33,9 @@ def banking_copy(tmp_path: Path) -> Path:
     return target
 
 
-def run_bench(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_bench(
+    *args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
     """Run the real CLI in a subprocess, as a user would."""
     import os
 
@@ -44,7 +46,7 @@ def run_bench(*args: str, cwd: Path | None = None, env: dict | None = None) -> s
         env=full_env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
 
 

@@ -38,6 +38,17 @@ def snr_scores(folder: Path) -> dict[int, float]:
     return {layer: sum(v) / len(v) for layer, v in sorted(per_layer.items())}
 
 
+def last_layers(folder: Path, fraction: float) -> list[int]:
+    """The last `fraction` of the model's layers (at least one): with LoRA on them alone, the backward
+    pass stops at the lowest of them, so training costs little more than the forward pass."""
+    import json
+
+    config = json.loads((Path(folder) / "config.json").read_text())
+    n = config.get("num_hidden_layers") or config.get("num_layers") or config["n_layer"]
+    k = max(1, round(fraction * n))
+    return list(range(n - k, n))
+
+
 def select_layers(scores: dict[int, float], fraction: float) -> list[int]:
     """The top `fraction` of layers by score (at least one), in layer order; ties keep lower layers."""
     k = max(1, round(fraction * len(scores)))

@@ -36,7 +36,8 @@ def load_base(source: ModelSource, recipe: Recipe | None = None, quantize: bool 
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, BitsAndBytesConfig
 
     cls = AutoModelForSeq2SeqLM if source.model_type == "seq2seq" else AutoModelForCausalLM
-    kwargs = {"dtype": torch.float32, "trust_remote_code": False, "use_safetensors": True}
+    dtype = torch.float32 if quantize or recipe is None else getattr(torch, recipe.torch_dtype)
+    kwargs = {"dtype": dtype, "trust_remote_code": False, "use_safetensors": True}
     if quantize:
         kwargs["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True,

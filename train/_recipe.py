@@ -22,6 +22,7 @@ class Recipe:
     bnb_4bit_quant_type: str = "nf4"
     bnb_4bit_use_double_quant: bool = True
     bnb_4bit_compute_dtype: str = "auto"  # bf16 on a GPU that has it, else fp32 (faster than bf16 here on CPU)
+    torch_dtype: str = "float32"  # the base weights' dtype when not loaded in 4 bits (adapter: lora)
     lora_r: int = 8
     lora_alpha: float = 16
     lora_dropout: float = 0.05

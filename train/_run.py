@@ -15,7 +15,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 from ._checkpoints import last_complete_checkpoint
 from ._collate import PadCollator
 from ._errors import TrainError
-from ._layers import select_layers, snr_scores
+from ._layers import last_layers, select_layers, snr_scores
 from ._log import JsonlLogCallback, read_log
 from ._merge import merge_adapter
 from ._model import device, load_tokenizer, prepare
@@ -91,7 +91,9 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
     notes = []
 
     layers, scores = recipe.lora_layers_to_transform, None
-    if recipe.layer_selection:
+    if recipe.layer_selection and recipe.layer_selection["method"] == "last":
+        layers = last_layers(source.path, recipe.layer_selection.get("fraction", 0.5))
+    elif recipe.layer_selection:
         scores = snr_scores(source.path)
         layers = select_layers(scores, recipe.layer_selection.get("fraction", 0.5))
         (out / "layer_scores.json").write_text(json.dumps({"scores": scores, "selected": layers}, indent=2) + "\n")

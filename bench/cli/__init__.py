@@ -6,13 +6,13 @@ import signal
 
 import typer
 
-from judge._errors import JudgeUnavailable
+from judge._errors import JudgeUnavailable, ScoreFileError
 from leaderboard._errors import LeaderboardError
 from synth import DomainError
 from train import TrainError
 
 from .._store import StoreError
-from . import _data, _judge, _leaderboard, _list, _new, _run, _synth, _train, _validate
+from . import _data, _judge, _leaderboard, _list, _new, _run, _score, _synth, _train, _validate
 from ._common import EXIT_BAD_INPUT, err_console
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ app.command("validate")(_validate.validate)
 app.command("synth")(_synth.synth_command)
 app.command("train")(_train.train_command)
 app.command("judge")(_judge.judge_command)
+app.command("score")(_score.score_command)
 app.command("new")(_new.new_domain)
 app.add_typer(_data.app, name="data")
 
@@ -41,6 +42,6 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
-    except (DomainError, StoreError, TrainError, JudgeUnavailable, LeaderboardError) as exc:
+    except (DomainError, StoreError, TrainError, JudgeUnavailable, LeaderboardError, ScoreFileError) as exc:
         err_console.print(f"error: {exc}", soft_wrap=True, markup=False, style="red")
         raise SystemExit(EXIT_BAD_INPUT) from None

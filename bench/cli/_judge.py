@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 
@@ -17,23 +16,28 @@ from .._train_stage import recipe_path, run_train_stage
 from ._common import console, fail, interactive, progress_panel
 
 
-def endpoint_for(judge: str, base_url: str | None, structured: bool):
-    """(context-manager factory yielding a JudgeEndpoint, identity recorded in the results)."""
-    from answers import parse_contestant
-    from judge._client import JudgeEndpoint
+def judge_choice(
+    judge: str,
+    base_url: str | None,
+    structured: bool,
+    verifier_recipe: Path | None = None,
+    verifier_model: str | None = None,
+):
+    """The judge `--judge` names (bench/_judges.py), or the one-line error."""
+    from .._judges import choose_judge
 
-    if judge == "local":
-        from judge._server import local_judge_server
-        from train._sources import gguf_path
-
-        gguf = gguf_path("smollm2-135m")
-        return (lambda: local_judge_server(gguf)), {"kind": "local llama.cpp server", "model": gguf.name}
     try:
-        spec = parse_contestant(judge)  # the same openai:MODEL[@BASE_URL] form as a contestant
-    except ValueError:
-        raise fail(f"--judge must be 'local', 'openai:MODEL' or 'openai:MODEL@BASE_URL', got '{judge}'") from None
-    endpoint = JudgeEndpoint(model=spec.model, base_url=base_url or spec.base_url, structured=structured)
-    return (lambda: contextlib.nullcontext(endpoint)), endpoint.describe()
+        return choose_judge(judge, base_url, structured, verifier_recipe, verifier_model)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+JUDGE_HELP = (
+    "'local' (the domain verifier: trained once from the dataset's train split, served by a llama.cpp server "
+    "on 127.0.0.1 the harness starts and stops), a built-in model such as 'smollm2-135m' (the same server, "
+    "untrained), or 'openai:MODEL' / 'openai:MODEL@BASE_URL' (key from OPENAI_API_KEY)."
+)
+PROTOCOL_HELP = "'rubric' (yes/no questions scored from logprobs, one answer at a time) or 'rating' (1-10)."
 
 
 def judge_command(
@@ -42,11 +46,8 @@ def judge_command(
     model: str | None = typer.Option(None, help="Override the recipe's base_model."),
     seed: int = typer.Option(0, help="Seed of the dataset, and of the judge's per-sample order."),
     size: int = typer.Option(1000, help="Train rows of the synthetic dataset."),
-    judge: str = typer.Option(
-        "local",
-        help="'local' (a llama.cpp server the harness starts and stops) or "
-        "'openai:MODEL' (OPENAI_API_KEY, OPENAI_BASE_URL or --judge-base-url).",
-    ),
+    judge: str = typer.Option("local", help=JUDGE_HELP),
+    judge_protocol: str = typer.Option("rubric", help=PROTOCOL_HELP),
     judge_base_url: str | None = typer.Option(None, help="Any OpenAI-compatible endpoint (vLLM, Ollama, ...)."),
     judge_structured: bool = typer.Option(True, help="Send a JSON schema in response_format."),
     max_items: int | None = typer.Option(None, help="Answer and score a seeded spread of N test items (default: all)."),
@@ -59,7 +60,7 @@ def judge_command(
     loop_guard: int = typer.Option(
         12, help="Local contestants never repeat a run of N tokens of their own answer (0: off)."
     ),
-    pairwise: bool = typer.Option(True, help="Also judge base vs tuned pairwise, in both orders."),
+    pairwise: bool = typer.Option(False, help="Also judge base vs tuned pairwise, in both orders."),
     contestant: list[str] = typer.Option(
         [], help="Extra contestant behind an endpoint, openai:MODEL@BASE_URL (repeatable)."
     ),
@@ -69,7 +70,7 @@ def judge_command(
     Answers are a stage of their own (runs/DOMAIN/answers-KEY/), so another judge re-uses them.
     Scores: fact recall and wrong facts against the policy facts each reference states,
     cosine similarity to the reference (all-MiniLM-L6-v2), rule-based policy checks,
-    truncation at the answer cap, LLM-judge ratings 1-10 and pairwise verdicts (every judgment
+    truncation at the answer cap, the LLM judge's rubric scores (and pairwise verdicts if asked; every judgment
     kept in judgments.jsonl with its status), and the judge's calibration. A rerun sends no judge
     request twice; requests that failed are retried.
 
@@ -90,12 +91,14 @@ def judge_command(
             raise fail(f"{name} must be at least 1, got {value}")
     if loop_guard < 0:
         raise fail(f"--loop-guard must be 0 (off) or a number of tokens, got {loop_guard}")
+    check_protocol(judge_protocol)
     extra = parse_contestants(contestant)
-    factory, identity = endpoint_for(judge, judge_base_url, judge_structured)
-    preflight(judge, factory, extra)
+    choice = judge_choice(judge, judge_base_url, judge_structured)
+    preflight(choice, extra)
     folder = domain_dir(domain)
     spec = train.load_recipe(recipe_path(folder, recipe)).with_overrides(base_model=model)
     dataset = run_synth_stage(folder, synth.SynthSettings.sized(size, seed=seed))
+    factory, identity = choice.resolve(synth.load_domain(folder), dataset, progress=interactive())
     trained = run_train_stage(folder.name, dataset, spec, progress=interactive())
     plan = RunPlan(
         domain_dir=folder,
@@ -104,7 +107,7 @@ def judge_command(
         max_items=max_items,
         generation=answers.GenerationSettings(max_new_tokens=max_new_tokens, loop_guard_ngram=loop_guard),
         contestants=extra,
-        judge=JudgeSettings(judge_items=judge_items, pairwise=pairwise, seed=seed),
+        judge=JudgeSettings(judge_items=judge_items, pairwise=pairwise, seed=seed, protocol=judge_protocol),
     )
     console.print(f"judging {trained.path.name} with {identity} ...")
     with progress_panel() as track:
@@ -126,7 +129,7 @@ def _print_summary(path: Path, summary: dict, reused: bool) -> None:
         "mean [95% CI over intents]"
     )
     columns = {"fact_recall": "fact recall", "fact_error": "wrong fact", "cosine": "cosine",
-               "policy_pass": "policy pass", "judge_score": "judge 1-10", "answer_tokens": "answer tokens",
+               "policy_pass": "policy pass", "judge_score": "judge score", "answer_tokens": "answer tokens",
                "truncated": "cut at cap", "loop_blocked": "loop guard"}  # fmt: skip
     table.add_column("contestant")
     for label in columns.values():
@@ -144,6 +147,29 @@ def _print_summary(path: Path, summary: dict, reused: bool) -> None:
     console.print(f"wrote {path}")
 
 
+def calibration_line(cal: dict) -> str:
+    """One line: overall accuracy with its CI, the baselines', each held-out kind's, unscored rate."""
+
+    def pct(d: dict) -> str:
+        ci = d.get("ci95")
+        return (
+            f"{d['accuracy']:.2f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
+            if d["accuracy"] is not None
+            else "n/a"
+        )
+
+    held = ", ".join(f"{k} {pct(cal['by_kind'][k])}" for k in cal["held_out_kinds"] if cal["by_kind"][k]["pairs"])
+    bases = ", ".join(f"{name} {b['overall']['accuracy']:.2f}" for name, b in cal["baselines"].items())
+    line = (
+        f"accuracy {pct(cal['by_kind']['overall'])} on {cal['probe_rows']} probe rows (baselines: {bases}); "
+        f"held-out kinds: {held}; unscored {cal['unscored_rate']:.0%}"
+    )
+    pos = cal.get("position_consistency")
+    if pos and pos.get("consistency") is not None:
+        line += f"; pairwise position consistency {pos['consistency']:.2f} on {pos['scored']} real pairs"
+    return line
+
+
 def print_judge_notes(judge_model: str, cal: dict, warnings: list[str], requests: dict | None = None) -> None:
     """How the judge's requests ended, its calibration (loudly when failed) and the run's warnings."""
     req = requests or {}
@@ -155,25 +181,29 @@ def print_judge_notes(judge_model: str, cal: dict, warnings: list[str], requests
     )
     console.print(
         f"judge {judge_model}: calibration {'passed' if cal['passed'] else '[bold red]FAILED[/]'} "
-        f"(accuracy {cal['accuracy']:.2f}, position consistency {cal['position_consistency']:.2f}, "
-        f"parse failures {cal['parse_failure_rate']:.0%})"
-        + ("" if cal["passed"] else ": its scores are not to be trusted")
+        f"({calibration_line(cal)})" + ("" if cal["passed"] else ": its scores are not to be trusted")
     )
     for warning in warnings:
         console.print(f"[bold yellow]warning:[/] {warning}")
 
 
-def preflight(judge: str, factory, contestants: tuple) -> None:
+def check_protocol(protocol: str) -> None:
+    from judge._requests import PROTOCOLS
+
+    if protocol not in PROTOCOLS:
+        raise fail(f"--judge-protocol must be one of {', '.join(PROTOCOLS)}, got '{protocol}'")
+
+
+def preflight(choice, contestants: tuple) -> None:
     """One tiny request to every endpoint (judge and contestants) before any expensive stage, so a
-    wrong URL, model name or key fails in seconds with one line (JudgeUnavailable, exit 2). The
-    local judge is checked when its server starts."""
+    wrong URL, model name or key fails in seconds with one line (JudgeUnavailable, exit 2). A local
+    judge is checked when its server starts."""
     from judge._client import preflight as check
     from judge._errors import JudgeUnavailable
 
     endpoints = [("contestant", c.endpoint(max_tokens=4)) for c in contestants]
-    if judge != "local":
-        with factory() as endpoint:
-            endpoints.insert(0, ("judge", endpoint))
+    if choice.endpoint is not None:
+        endpoints.insert(0, ("judge", choice.endpoint))
     for role, endpoint in endpoints:
         for attempt in range(3):  # a flaky proxy's one bad answer is not a dead endpoint
             try:

@@ -11,9 +11,17 @@ from rich.table import Table
 
 from .._domains import domain_dir
 from ._common import console, fail, progress_panel, quiet_libraries
-from ._judge import endpoint_for, parse_contestants, preflight, print_judge_notes
+from ._judge import (
+    JUDGE_HELP,
+    PROTOCOL_HELP,
+    check_protocol,
+    judge_choice,
+    parse_contestants,
+    preflight,
+    print_judge_notes,
+)
 
-LOCAL_JUDGE_ITEMS = 8  # ~4 judgments per item at 3-9 s each on 2 CPU cores: keeps `bench run` near 15 min
+LOCAL_JUDGE_ITEMS = 50  # a local judge on 2 CPU cores (about 2.5 rubric questions a second): 50 items judged
 
 
 def run_command(
@@ -24,11 +32,9 @@ def run_command(
         help="Comma-separated base models, each trained and judged: built-in specs "
         "(smollm2-135m, gemma3-270m), local Hugging Face folders or hub ids. Default: the recipe's.",
     ),
-    judge: str = typer.Option(
-        "local",
-        help="'local' (a llama.cpp server on 127.0.0.1 the harness starts and stops, shipped SmolLM2 GGUF) "
-        "or 'openai:MODEL' / 'openai:MODEL@BASE_URL' (key from OPENAI_API_KEY).",
-    ),
+    judge: str = typer.Option("local", help=JUDGE_HELP),
+    judge_protocol: str = typer.Option("rubric", help=PROTOCOL_HELP),
+    pairwise: bool = typer.Option(False, help="Also judge tuned vs base pairwise, in both orders."),
     judge_base_url: str | None = typer.Option(None, help="Judge endpoint (vLLM, Ollama, llama.cpp, OpenAI)."),
     judge_structured: bool = typer.Option(True, help="Send a JSON schema in response_format."),
     contestant: list[str] = typer.Option(
@@ -43,7 +49,9 @@ def run_command(
         help=f"Send a seeded spread of N scored items to the LLM judge. Default: {LOCAL_JUDGE_ITEMS} with the "
         "local judge (CPU time), all with an endpoint judge.",
     ),
-    calibration_probes: int = typer.Option(4, help="Judge-calibration probes (each costs 6 judgments)."),
+    calibration_probes: int = typer.Option(
+        20, help="Judge-calibration probe rows, one intent each (each: up to 12 answers judged, 5 rubric questions each)."
+    ),
     max_new_tokens: int | None = typer.Option(
         None,
         help="Answer length cap, the same for every contestant. Default: twice the longest test reference in "
@@ -94,9 +102,10 @@ def run_command(
     model_list = tuple(m.strip() for m in models.split(",") if m.strip()) if models else ()
     if models is not None and not model_list:
         raise fail("--models is empty")
+    check_protocol(judge_protocol)
     folder = domain_dir(domain)
-    factory, identity = endpoint_for(judge, judge_base_url, judge_structured)
-    if judge_items is None and judge == "local":
+    choice = judge_choice(judge, judge_base_url, judge_structured)
+    if judge_items is None and choice.local:
         judge_items = LOCAL_JUDGE_ITEMS
     plan = RunPlan(
         domain_dir=folder,
@@ -108,14 +117,20 @@ def run_command(
         max_items=max_items,
         generation=GenerationSettings(max_new_tokens=max_new_tokens, loop_guard_ngram=loop_guard),
         contestants=extra,
-        judge=JudgeSettings(judge_items=judge_items, calibration_probes=calibration_probes, seed=seed),
+        judge=JudgeSettings(
+            judge_items=judge_items,
+            pairwise=pairwise,
+            calibration_probes=calibration_probes,
+            seed=seed,
+            protocol=judge_protocol,
+        ),
         results_dir=out,
     )
     began = time.perf_counter()
     quiet_libraries()
-    preflight(judge, factory, extra)
+    preflight(choice, extra)
     with progress_panel() as track:
-        written = run_pipeline(plan, factory, identity, track, report=lambda line: console.print(line))
+        written = run_pipeline(plan, choice, track, report=lambda line: console.print(line))
     paths = write_leaderboard(out / folder.name)
     _print_summary([json.loads(p.read_text()) for p in written])
     console.print(f"leaderboard: {paths['md']} (also .csv, .html, .png); {time.perf_counter() - began:.0f} s in all")

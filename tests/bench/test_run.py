@@ -44,6 +44,7 @@ def args_for(recipe: Path, server: FaultServer, results: Path, *extra: str) -> l
         "6",
         "--calibration-probes",
         "2",
+        "--pairwise",
         "--judge",
         f"openai:fault-judge@{server.base_url}",
         "--out",
@@ -76,7 +77,7 @@ def test_run_writes_results_and_leaderboard_and_reuses_everything(tmp_path, tiny
     assert facts["n"] + facts["unscored"] == record["n_samples"]["fact_items"] > 0 and 0 <= facts["mean"] <= 1
     delta = record["comparisons"]["tuned - base"]["cosine"]
     assert delta["n"] == 8 and 0 < delta["p_value"] <= delta["p_holm"] <= 1
-    assert record["multiple_comparisons"]["adjustment"] == "Holm" and record["schema"] == "domainbench.results/3"
+    assert record["multiple_comparisons"]["adjustment"] == "Holm" and record["schema"] == "domainbench.results/4"
     assert record["pairwise"]["tuned vs base"]["n"] + record["pairwise"]["tuned vs base"]["unscored"] == 8
     assert record["judge"]["model"] == "fault-judge" and "calibration_passed" in record["judge"]
     assert record["config"]["adapter_sha256"] and record["config"]["model"]["sha256"]
@@ -92,6 +93,7 @@ def test_run_writes_results_and_leaderboard_and_reuses_everything(tmp_path, tiny
     board = results / "banking"
     md = (board / "leaderboard.md").read_text()
     assert "fault-judge (calibration" in md and "| tuned" in md and "Δ cosine" in md and "Against base" in md
+    assert "## Judge calibration" in md and "long_wrong *" in md and "cosine accuracy" in md
     csv = pd.read_csv(board / "leaderboard.csv")
     assert set(csv["contestant"]) == {"base", "tuned", "openai:remote"} and set(csv["metric"]) >= {"cosine"}
     html = (board / "leaderboard.html").read_text()

@@ -52,11 +52,13 @@ class FaultServer:
         random_faults: tuple[str, ...] = RANDOM_FAULTS,
         hang: float = 2.0,
         port: int = 0,
+        logprobs: bool = True,
     ):
         """`delay`: seconds every answer waits. `fault_rate`: the chance that a request without a
         scripted fault gets one drawn uniformly from `random_faults` (seeded: the same sequence of
         faults for the same sequence of requests). `hang`: how long a "hang" waits; keep it above the
-        client's time-out. Use as a context manager: the server runs inside the `with` block."""
+        client's time-out. `logprobs`: answer a request that asks for logprobs with them (False: as a
+        server that ignores the field). Use as a context manager: the server runs inside the `with` block."""
         unknown = set(random_faults) - set(FAULTS)
         if unknown:
             raise ValueError(f"unknown faults {sorted(unknown)}; known: {FAULTS}")
@@ -64,6 +66,7 @@ class FaultServer:
         self.fault_rate = fault_rate
         self.random_faults = tuple(random_faults)
         self.hang = hang
+        self.logprobs = logprobs
         self.faults: list[str | None] = []  # scripted, one per request before any random draw (None: no fault)
         self.injected: list[str] = []  # every fault served, in the order of the requests
         self.hits = 0
@@ -166,6 +169,11 @@ class FaultServer:
         return None
 
     @staticmethod
+    def p_yes(messages: list[dict]) -> float:
+        """The P(yes) the server gives a rubric question (0.05 to 0.95, from the prompt)."""
+        return 0.05 + 0.9 * (int(hashlib.sha256(json.dumps(messages).encode()).hexdigest(), 16) % 1000) / 999
+
+    @staticmethod
     def rating(messages: list[dict]) -> int:
         """The rating the server gives these messages (the same prompt, the same rating)."""
         return 1 + int(hashlib.sha256(json.dumps(messages).encode()).hexdigest(), 16) % 10
@@ -173,14 +181,29 @@ class FaultServer:
     def completion(self, body: dict, fault: str | None = None) -> dict:
         prompt = json.dumps(body["messages"])
         rating = self.rating(body["messages"])
+        yes_no = body.get("max_tokens") == 1  # a rubric item: one token, yes or no
+        top = None
         if fault == "garbage":
             content = "I refuse to follow the format. Rating: maybe seven?"
+        elif yes_no:
+            p_yes = self.p_yes(body["messages"])
+            content = "yes" if p_yes >= 0.5 else "no"
+            if body.get("logprobs") and self.logprobs:
+                import math
+
+                top = [
+                    {"token": "yes", "logprob": math.log(p_yes * 0.9)},
+                    {"token": " No", "logprob": math.log((1 - p_yes) * 0.9)},
+                    {"token": "Maybe", "logprob": math.log(0.1)},
+                ][: body.get("top_logprobs") or 1]
         elif "response_format" in body:
             content = json.dumps({"explanation": "deterministic", "rating": rating, "verdict": "ABC"[rating % 3]})
         else:
             content = f"Explanation. Rating: [[{rating}]] Verdict: [[{'ABC'[rating % 3]}]]"
         message = {"role": "assistant", "content": None if fault == "null_content" else content}
         choice = {"index": 0, "finish_reason": "stop", "message": message}
+        if top is not None:
+            choice["logprobs"] = {"content": [{"token": content, "logprob": top[0]["logprob"], "top_logprobs": top}]}
         if fault == "no_message":
             del choice["message"]
         payload = {

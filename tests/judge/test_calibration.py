@@ -1,51 +1,91 @@
-"""Calibration: a judge that orders good above bad passes; a judge that rates everything alike
-(as the shipped 135M model does) fails, and so does one that flips with the answer order."""
+"""Calibration: probes from test rows (good answers never the reference shown), accuracy per bad
+kind with CIs and two baselines; a judge that knows the truth passes, one that rates everything
+alike or by length fails, and the pass mark is applied as written."""
 
 from __future__ import annotations
 
-from judge._calibration import probe_items, summarize
+import pytest
 
-ROWS = [
-    {"id": f"r{i}", "category": "CARD" if i % 2 else "FEES", "response": f"reference {i}",
-     "calibration_response": f"the same facts in other words {i}"}
-    for i in range(10)
-]  # fmt: skip
+import synth
+from judge import _rubric as rubric
+from judge._calibration import PASS_MARK, calibrate, calibration_requests, make_probes, position_consistency
+from judge._probes import BAD, GOOD, HELD_OUT
+from tests.conftest import BANKING
 
 
-def ratings(good: float, bad: float, n: int) -> dict:
+@pytest.fixture(scope="module")
+def probes():
+    domain = synth.load_domain(BANKING)
+    test = synth.synthesize(domain, synth.SynthSettings.sized(200, seed=0)).splits["test"]
+    return make_probes(domain, test, 12, seed=0)
+
+
+def _judged(probes, p_yes) -> dict:
+    """Rubric records as a judge would return them: p_yes(probe, item) -> P(yes)."""
     out = {}
-    for i in range(n):
-        out[f"p{i}:good"] = good
-        for kind in ("off_topic", "policy_breaking", "empty"):
-            out[f"p{i}:{kind}"] = bad
+    for req in calibration_requests(probes, "rubric"):
+        i, kind = int(req.id.split(":")[0][3:]), req.id.split(":")[1]
+        item = req.meta["rubric_item"]
+        value = p_yes(probes[i]["answers"][kind], item)
+        out[req.id] = {"id": req.id, "status": "ok", "parsed": value, "calibration": True}
     return out
 
 
-def test_probes_have_known_good_and_bad_answers():
-    probes = probe_items(ROWS, 4, seed=0)
-    assert len(probes) == 4 and probes == probe_items(ROWS, 4, seed=0)
+def test_probes_are_test_rows_one_intent_each_with_every_kind(probes):
+    assert len(probes) == 12 and len({p["row"]["intent"] for p in probes}) == 12
     for p in probes:
-        # known-good: the calibration wording, never the reference the judge is shown
-        assert p["good"] == p["row"]["calibration_response"] != p["row"]["response"]
-        assert p["bad"]["empty"] == "" and "CVV" in p["bad"]["policy_breaking"]
-        assert p["bad"]["off_topic"] != p["good"]
+        row, answers = p["row"], p["answers"]
+        assert row["id"].startswith("banking-test-")
+        assert answers["alternative"].answer == row["calibration_response"] != row["response"]
+        assert all(a.answer != row["response"] for a in answers.values())  # never the reference itself
+        assert set(answers) <= set(GOOD + BAD) and {"off_topic", "empty", "long_wrong", "generic"} <= set(answers)
+        if "wrong_fact" in answers:  # altered from the reference: superficially the best answer
+            assert answers["wrong_fact"].truth["complete"] == "no"
+            assert len(answers["wrong_fact"].answer.split()) >= 0.6 * len(row["response"].split())
 
 
-def test_a_discriminating_consistent_judge_passes():
-    probes = probe_items(ROWS, 4, 0)
-    result = summarize(probes, ratings(9, 2, 4), {f"p{i}": ["good", "good"] for i in range(4)}, 24, 0)
-    assert result["accuracy"] == 1.0 and result["position_consistency"] == 1.0 and result["passed"]
+def test_a_judge_that_knows_the_truth_passes_and_beats_the_baselines(probes):
+    cal = calibrate(probes, _judged(probes, lambda a, item: 0.9 if a.truth[item] == "yes" else 0.1), "rubric")
+    assert cal["accuracy"] == 1.0 and cal["passed"] and all(cal["checks"].values())
+    for kind in HELD_OUT:
+        assert cal["by_kind"][kind]["accuracy"] == 1.0 and cal["by_kind"][kind]["ci95"] is not None
+    # the baselines are measured on the same pairs, and miss the superficially good bad answers
+    assert cal["baselines"]["cosine"]["overall"]["pairs"] == cal["by_kind"]["overall"]["pairs"]
+    assert cal["baselines"]["cosine"]["overall"]["accuracy"] < 0.95
+    assert cal["baselines"]["length"]["overall"]["accuracy"] < 0.8
 
 
-def test_a_judge_that_rates_everything_alike_fails():
-    probes = probe_items(ROWS, 4, 0)
-    result = summarize(probes, ratings(8, 8, 4), {f"p{i}": ["good", "good"] for i in range(4)}, 24, 0)
-    assert result["accuracy"] == 0.0 and not result["passed"]
+def test_a_judge_that_rates_everything_alike_fails(probes):
+    cal = calibrate(probes, _judged(probes, lambda a, item: 0.5), "rubric")
+    assert cal["accuracy"] == 0.0 and not cal["passed"] and not cal["checks"]["accuracy"]
 
 
-def test_position_flips_and_parse_failures_fail():
-    probes = probe_items(ROWS, 4, 0)
-    flips = summarize(probes, ratings(9, 2, 4), {f"p{i}": ["good", "bad"] for i in range(4)}, 24, 0)
-    assert flips["position_consistency"] == 0.0 and not flips["passed"]
-    broken = summarize(probes, ratings(9, 2, 4), {f"p{i}": ["good", "good"] for i in range(4)}, 24, 6)
-    assert broken["parse_failure_rate"] == 0.25 and not broken["passed"]
+def test_a_judge_blind_to_the_held_out_kinds_fails_on_them(probes):
+    def blind(a, item):
+        if a.kind in HELD_OUT:  # rates them like good answers, slightly above
+            return 0.95 if rubric.BY_NAME[item].good == "yes" else 0.05
+        return 0.9 if a.truth[item] == "yes" else 0.1
+
+    cal = calibrate(probes, _judged(probes, blind), "rubric")
+    assert not cal["checks"]["held_out"] and not cal["passed"]
+    assert all(cal["by_kind"][k]["accuracy"] == 0.0 for k in HELD_OUT)
+
+
+def test_unscored_judgments_count_against_the_judge(probes):
+    judged = _judged(probes, lambda a, item: 0.9 if a.truth[item] == "yes" else 0.1)
+    for rid in list(judged)[::4]:
+        judged[rid] = {**judged[rid], "status": "unscored", "parsed": None}
+    cal = calibrate(probes, judged, "rubric")
+    assert cal["unscored_rate"] > PASS_MARK.max_unscored and not cal["checks"]["unscored"]
+    assert cal["accuracy"] < 1.0  # a pair with an unscored side is not counted as right
+
+
+def test_position_consistency_on_real_pairs():
+    pairs = [
+        {"position_a_first": "tuned", "verdicts": ["A", "B"]},  # tuned both times
+        {"position_a_first": "base", "verdicts": ["A", "A"]},  # flips
+        {"position_a_first": "tuned", "verdicts": ["C", "C"]},  # tie both times
+        {"position_a_first": "tuned", "verdicts": [None, "A"]},  # unscored
+    ]
+    assert position_consistency(pairs) == {"pairs": 4, "scored": 3, "consistency": pytest.approx(2 / 3)}
+    assert position_consistency([]) is None

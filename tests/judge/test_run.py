@@ -10,6 +10,8 @@ import pytest
 
 import answers
 import synth
+from judge import _rubric as rubric
+from judge._calibration import calibration_requests, make_probes
 from judge._client import JudgeEndpoint
 from judge._run import JudgeSettings, run
 from tests.conftest import BANKING
@@ -40,7 +42,7 @@ def test_judge_stage_writes_scores_and_a_rerun_sends_nothing(tmp_path, trained, 
     rows = answers.test_items(trained / "ds", 6, 0)
     given = local_answers(trained, tiny_llama, rows, answers.GenerationSettings(max_new_tokens=8, batch_size=4))
     domain = synth.load_domain(BANKING)
-    settings = JudgeSettings(calibration_probes=2)
+    settings = JudgeSettings(calibration_probes=2, pairwise=True)
     out = tmp_path / "judge"
     with FaultServer() as server:
         endpoint = JudgeEndpoint(model="fault-judge", base_url=server.base_url, timeout=5, max_retries=2)
@@ -48,15 +50,20 @@ def test_judge_stage_writes_scores_and_a_rerun_sends_nothing(tmp_path, trained, 
         hits = server.hits
         again = run(domain, rows, given, endpoint, out, settings)
         assert server.hits == hits  # everything cached: zero judge requests
-    assert hits == 6 * 2 + 6 * 2 + 2 * 6  # single x2, pairwise x2, calibration (4 singles + 2 pairs) per probe
+    items = len(rubric.ITEMS)
+    calibration = len(calibration_requests(make_probes(domain, rows, 2, 0), "rubric"))
+    assert calibration >= 2 * 8 * items  # 2 probe rows, each with 2 good and up to 10 bad answers
+    assert hits == 6 * 2 * items + 6 * 2 + calibration  # rubric items per answer, pairwise x2, calibration
     scores = [json.loads(line) for line in (out / "scores.jsonl").read_text().splitlines()]
     assert len(scores) == 12 and {s["contestant"] for s in scores} == {"base", "tuned"}
     for s in scores:
         assert -1 <= s["cosine"] <= 1 and isinstance(s["policy_passed"], bool) and s["judge_status"] == "ok"
+        assert 0 <= s["judge_score"] <= 1 and set(s["rubric"]) == {i.name for i in rubric.ITEMS}
         assert s["truncated"] is True  # 8 tokens is far below any reference: every answer is cut
     pairs = [json.loads(line) for line in (out / "pairwise.jsonl").read_text().splitlines()]
     assert len(pairs) == 6 and all(p["winner"] in ("base", "tuned", "tie") for p in pairs)
-    assert summary["calibration"]["probes"] == 2 and "passed" in summary["calibration"]
+    assert summary["calibration"]["probe_rows"] == 2 and "passed" in summary["calibration"]
+    assert summary["calibration"]["position_consistency"]["pairs"] == 6  # measured on the real pairs
     assert summary["judge"]["model"] == "fault-judge" and summary["items"] == 6
     assert summary["judge_requests"] == {"ok": hits, "unscored": 0, "error": 0, "error_kinds": {}}
     assert again["identical_fraction"] == summary["identical_fraction"]
@@ -76,8 +83,9 @@ def test_endpoint_contestant_and_a_judged_subset(tmp_path, trained, tiny_llama):
         hits = server.hits
         again = answers.run(answers.plan_endpoint(contestant, rows, settings, {"rule": "test"}), tmp_path / "remote")
         assert server.hits == hits and again["answered_now"] == 0  # the contestant's answers are cached too
-    # 6 contestant answers, 3 judged items x (3 singles + 2 pairwise), 1 probe x 6
-    assert hits == 6 + 3 * 5 + 6 and remote["answered_now"] == 6
+    # 6 contestant answers, 3 judged items x 3 contestants x the rubric's items, 1 probe row's answers
+    calibration = len(calibration_requests(make_probes(synth.load_domain(BANKING), rows, 1, 0), "rubric"))
+    assert hits == 6 + 3 * 3 * len(rubric.ITEMS) + calibration and remote["answered_now"] == 6
     scores = [json.loads(line) for line in (tmp_path / "judge" / "scores.jsonl").read_text().splitlines()]
     assert {s["contestant"] for s in scores} == {"base", "tuned", "openai:remote-model"}
     from_remote = [s for s in scores if s["contestant"] == "openai:remote-model"]

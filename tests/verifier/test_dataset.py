@@ -1,0 +1,78 @@
+"""The domain verifier's training data: from the train split only (no test id, query template or
+reply wording), never a held-out bad kind, swap- and length-balanced per rubric item."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+import synth
+from judge import _rubric as rubric
+from judge._probes import HELD_OUT
+from tests.conftest import BANKING
+from verifier import TRAINED_KINDS, VerifierData, verifier_rows
+
+
+@pytest.fixture(scope="module")
+def splits():
+    domain = synth.load_domain(BANKING)
+    result = synth.synthesize(domain, synth.SynthSettings.sized(300, seed=0))
+    return domain, result.splits
+
+
+@pytest.fixture(scope="module")
+def examples(splits):
+    domain, data = splits
+    return verifier_rows(domain, data["train"], VerifierData(examples=400))
+
+
+def test_trained_without_held_out_kinds_or_test_items(splits, examples):
+    _, data = splits
+    test = data["test"]
+    rows = examples["train"] + examples["validation"]
+    assert not set(HELD_OUT) & set(TRAINED_KINDS)
+    assert {e["kind"] for e in rows} <= set(TRAINED_KINDS) and not {e["kind"] for e in rows} & set(HELD_OUT)
+    train_ids = {r["id"] for r in data["train"]}
+    assert {e["source_id"] for e in rows} <= train_ids
+    assert not {e["source_id"] for e in rows} & {r["id"] for r in test}
+    assert not {e["query_template"] for e in rows} & {r["query_template"] for r in test}
+    assert not {e["response_template"] for e in rows} & {r["response_template"] for r in test}
+    # no test reference or calibration answer appears in any prompt
+    prompts = "\n".join(e["input"] for e in rows)
+    assert not any(r["response"] in prompts or r["calibration_response"] in prompts for r in test)
+
+
+def test_validation_rows_come_from_other_train_rows(examples):
+    assert not {e["source_id"] for e in examples["train"]} & {e["source_id"] for e in examples["validation"]}
+
+
+def test_every_item_is_swap_and_length_balanced(examples):
+    rows = examples["train"]
+    labels = Counter((e["item"], e["with_reference"], e["label"]) for e in rows)
+    for item in rubric.ITEMS:
+        for ref in (True, False):
+            if not ref and not item.question_noref:
+                assert not labels[(item.name, ref, "yes")] + labels[(item.name, ref, "no")]
+                continue
+            assert labels[(item.name, ref, "yes")] == labels[(item.name, ref, "no")] > 0
+            words = {lab: [e["answer_words"] for e in rows if (e["item"], e["with_reference"], e["label"]) ==
+                           (item.name, ref, lab)] for lab in ("yes", "no")}  # fmt: skip
+            # answer length as a classifier: the share of (yes, no) pairs it orders one way, ties half
+            pairs = [(a > b) + 0.5 * (a == b) for a in words["yes"] for b in words["no"]]
+            auc = sum(pairs) / len(pairs)
+            assert 0.35 <= auc <= 0.65, (item.name, ref, auc)
+    assert sum(not e["with_reference"] for e in rows) > 0.15 * len(rows)
+
+
+def test_rows_are_the_rubric_prompts_with_a_one_word_answer(examples):
+    row = examples["train"][0]
+    item = rubric.BY_NAME[row["item"]]
+    system, user, assistant = row["messages"]
+    assert system["content"] == rubric.SYSTEM and assistant["content"] in ("yes", "no")
+    assert (item.question if row["with_reference"] else item.question_noref) in user["content"]
+
+
+def test_the_same_seed_gives_the_same_rows(splits, examples):
+    domain, data = splits
+    assert verifier_rows(domain, data["train"], VerifierData(examples=400)) == examples

@@ -1,0 +1,84 @@
+"""verifier: a small judge trained for one domain from its synthetic TRAIN split: rubric questions
+(judge/_rubric.py) about good and bad answers (judge/_probes.py, every bad kind but the held-out
+ones), QLoRA on the shipped SmolLM2-135M by default, written as a llama.cpp LoRA GGUF and served
+by the local judge server on top of the base GGUF.
+
+Public entry point: `build(domain, dataset_dir, recipe, settings, out)`; `DEFAULT_RECIPE` is the
+default recipe file. What a verifier trained on synthetic errors can and cannot do is in the
+README ("The domain verifier")."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+from ._dataset import TRAINED_KINDS, VerifierData, verifier_rows
+
+DEFAULT_RECIPE = Path(__file__).parent / "recipe.yaml"
+LORA_FILE = "lora.gguf"
+
+__all__ = ["DEFAULT_RECIPE", "LORA_FILE", "TRAINED_KINDS", "VerifierData", "build", "verifier_rows"]
+
+
+def _summary(examples: dict[str, list[dict]]) -> dict:
+    train = examples["train"]
+    words = {label: [e["answer_words"] for e in train if e["label"] == label] for label in ("yes", "no")}
+    return {
+        "examples": {split: len(rows) for split, rows in examples.items()},
+        "by_item": {
+            f"{item}{'' if ref else ' (no reference)'}": dict(
+                sorted(Counter(e["label"] for e in train if e["item"] == item and e["with_reference"] == ref).items())
+            )
+            for item, ref in sorted({(e["item"], e["with_reference"]) for e in train})
+        },  # fmt: skip
+        "by_kind": dict(sorted(Counter(e["kind"] for e in train).items())),
+        "mean_answer_words": {k: round(sum(v) / len(v), 1) if v else None for k, v in words.items()},
+        "source_rows": len({e["source_id"] for split in examples.values() for e in split}),
+    }
+
+
+def build(domain, dataset_dir: Path, recipe, settings: VerifierData, out: Path, progress=False) -> dict:
+    """Verifier data from `dataset_dir`'s train split, a trained adapter (train.run: resumable from
+    its checkpoints in `out`), and `out/lora.gguf`. Returns the summary (also `verifier.json`)."""
+    from datasets import Dataset, DatasetDict
+
+    import train
+    from synth import read_jsonl
+
+    from ._gguf import lora_to_gguf
+
+    began = time.perf_counter()
+    out = Path(out)
+    rows = read_jsonl(Path(dataset_dir) / "jsonl" / "train.jsonl")
+    examples = verifier_rows(domain, rows, settings)
+    if not (out / "dataset" / "dataset_dict.json").is_file():
+        DatasetDict({split: Dataset.from_list(v) for split, v in examples.items()}).save_to_disk(str(out / "dataset"))
+    if callable(progress):  # the caller's display: name the task as the verifier's training
+        shown = progress
+        progress = lambda description, total: shown(f"verifier: {description}", total)  # noqa: E731
+    metrics = train.run(out, recipe, out, progress=progress)
+    source = train.resolve_model(recipe.base_model)
+    lora_to_gguf(out / "adapter", source.path / "config.json", out / LORA_FILE)
+    summary = {
+        "data": settings.to_dict(),
+        "trained_kinds": list(TRAINED_KINDS),
+        **_summary(examples),
+        "train": {
+            k: metrics[k]
+            for k in (
+                "steps",
+                "train_seconds",
+                "wall_seconds",
+                "base_eval_loss",
+                "tuned_eval_loss",
+                "effective_tokens_per_s",
+                "peak_rss_mb",
+            )
+        },  # fmt: skip
+        "model": metrics["model"],
+        "seconds": round(time.perf_counter() - began, 1),
+    }
+    (out / "verifier.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    return summary

@@ -1,0 +1,132 @@
+"""The domain verifier's training data, from the synthetic dataset's TRAIN split only: rubric
+questions (judge/_rubric.py, the very prompts the judge is asked) about known-good and known-bad
+answers (judge/_probes.py, every kind but the HELD_OUT ones), each labelled with the answer a
+correct judge gives, one token: yes or no.
+
+- Good answers: another training reply of the same intent with the row's slot values, or the
+  reference's sentences reordered. The bad kinds that alter a good answer alter either at random.
+- Rows with a reference and, for a share of them, without one (the items that need none).
+- Swap balance: for every rubric item (and reference mode) half the rows are yes, half no.
+- Length balance: each row of the side that flags a defect is matched with a row of the other
+  side of the nearest answer length, so answer length alone cannot tell the labels apart.
+- Disjoint from the test split by construction (train rows, training replies, train query
+  templates); `verifier_rows` records each row's source ids and templates so a test can check."""
+
+from __future__ import annotations
+
+import bisect
+import random
+from dataclasses import asdict, dataclass
+
+from judge import _rubric as rubric
+from judge._probes import BAD, GOOD, HELD_OUT, ProbeMaker
+from judge._requests import rubric_question
+from synth import Domain
+
+TRAINED_KINDS = tuple(k for k in GOOD + BAD if k not in HELD_OUT)
+
+
+@dataclass(frozen=True)
+class VerifierData:
+    examples: int = 800  # training rows (rubric questions), before the validation share
+    without_reference: float = 0.25  # share of rows asked without a reference
+    validation: float = 0.08  # share of the train split's rows whose questions are kept for validation
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _candidates(maker: ProbeMaker, domain: Domain, rows: list[dict]) -> list[dict]:
+    """Every probe answer of every row, with its truths."""
+    intents = {i.name: i for i in domain.intents}
+    out = []
+    for row in rows:
+        for p in maker.probes(row, TRAINED_KINDS, wordings=intents[row["intent"]].responses, defect_base="mixed"):
+            out.append(
+                {"row": row, "kind": p.kind, "answer": p.answer, "truth": p.truth, "words": len(p.answer.split())}
+            )
+    return out
+
+
+def _balanced(pool: list[dict], key: str, defect: str, quota: int, rng: random.Random) -> list[tuple[dict, str]]:
+    """`quota` (candidate, label) pairs for one item: half flag the defect (`defect` is the label a bad
+    answer gets), drawn evenly over the answer kinds that have it; each matched with a candidate of
+    the other label of the nearest answer length (without replacement)."""
+    flagged = [c for c in pool if c["truth"][key] == defect]
+    other = sorted((c for c in pool if c["truth"][key] != defect), key=lambda c: (c["words"], rng.random()))
+    by_kind: dict[str, list[dict]] = {}
+    for c in flagged:
+        by_kind.setdefault(c["kind"], []).append(c)
+    for group in by_kind.values():
+        rng.shuffle(group)
+    picked, kinds = [], sorted(by_kind)
+    while len(picked) < quota // 2 and any(by_kind.values()):
+        for kind in kinds:
+            if by_kind[kind] and len(picked) < quota // 2:
+                picked.append(by_kind[kind].pop())
+    lengths = [c["words"] for c in other]
+    used = [False] * len(other)
+    out = []
+    clean = "yes" if defect == "no" else "no"
+    for c in picked:
+        i = bisect.bisect_left(lengths, c["words"])
+        lo, hi = i - 1, i
+        while lo >= 0 and used[lo]:
+            lo -= 1
+        while hi < len(other) and used[hi]:
+            hi += 1
+        if lo < 0 and hi >= len(other):
+            break
+        j = hi if lo < 0 or (hi < len(other) and lengths[hi] - c["words"] <= c["words"] - lengths[lo]) else lo
+        used[j] = True
+        out += [(c, defect), (other[j], clean)]
+    return out
+
+
+def _example(c: dict, label: str, item: rubric.Item, with_reference: bool) -> dict:
+    row = c["row"]
+    messages = rubric.render(rubric_question(row), row["response"] if with_reference else None, c["answer"], item)
+    return {
+        "messages": [*messages, {"role": "assistant", "content": label}],
+        "instruction": messages[0]["content"],
+        "input": messages[1]["content"],
+        "output": label,
+        "item": item.name,
+        "with_reference": with_reference,
+        "kind": c["kind"],
+        "label": label,
+        "answer_words": c["words"],
+        "source_id": row["id"],
+        "query_template": row["query_template"],
+        "response_template": row["response_template"],
+    }
+
+
+def verifier_rows(domain: Domain, train_rows: list[dict], settings: VerifierData) -> dict[str, list[dict]]:
+    """{"train": [...], "validation": [...]} chat rows (system, user, assistant yes/no) and metadata."""
+    rng = random.Random(f"verifier:{settings.seed}")
+    rows = sorted(train_rows, key=lambda r: r["id"])
+    held = set(rng.sample(range(len(rows)), max(1, round(len(rows) * settings.validation))))
+    parts = {
+        "train": [r for i, r in enumerate(rows) if i not in held],
+        "validation": [r for i, r in enumerate(rows) if i in held],
+    }
+    out = {}
+    for split, split_rows in parts.items():
+        maker = ProbeMaker(domain, split_rows, settings.seed)
+        pool = _candidates(maker, domain, split_rows)
+        total = settings.examples if split == "train" else max(16, round(settings.examples * settings.validation))
+        examples = []
+        modes = ((True, 1 - settings.without_reference), (False, settings.without_reference))
+        for with_reference, share in modes:
+            chosen = rubric.items(with_reference)
+            quota = round(total * share / len(chosen))
+            for item in chosen:
+                defect = "no" if item.good == "yes" else "yes"
+                key = rubric.truth_key(item, with_reference)
+                for c, label in _balanced(pool, key, defect, quota, rng):
+                    examples.append(_example(c, label, item, with_reference))
+        rng.shuffle(examples)
+        out[split] = examples
+    return out
