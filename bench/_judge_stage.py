@@ -36,7 +36,7 @@ def judge_material(
         },
         "settings": asdict(settings),
         "judge": judge,
-        "code": code_hash("judge"),
+        "code": code_hash("judge", "leaderboard/_stats.py"),  # calibration's CIs come from _stats
     }
 
 

@@ -50,8 +50,8 @@ class JudgeChoice:
         from ._verifier_stage import load_verifier_recipe, run_verifier_stage
 
         recipe = load_verifier_recipe(self.verifier_recipe, self.verifier_model)
+        gguf = gguf_path(recipe.base_model)  # before training: the server needs the base model's GGUF
         self.stage = run_verifier_stage(domain, dataset, recipe, progress=progress)
-        gguf = gguf_path(recipe.base_model)
         name = f"{domain.name}-verifier-{self.stage.key[:8]}"
         lora = self.stage.path / verifier.LORA_FILE
         identity = {

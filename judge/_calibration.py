@@ -168,13 +168,14 @@ def calibrate(
     calls = [r for r in judged.values() if r.get("calibration") and r["status"] in ("ok", "unscored")]
     unscored = sum(r["status"] == "unscored" for r in calls) / len(calls) if calls else 1.0
     answers = sum(len(p["answers"]) for p in probes)
-    overall = judge["overall"]["accuracy"] or 0.0
-    held = {k: judge[k]["accuracy"] for k in HELD_OUT if judge[k]["pairs"]}
+    overall = judge["overall"]["accuracy"]  # None: no pair could be made
+    measured = overall or 0.0
+    held = {k: judge[k]["accuracy"] for k in HELD_OUT}  # None: not measured, which does not pass
     checks = {
-        "accuracy": overall >= mark.min_accuracy,
-        "held_out": all((v or 0.0) >= mark.min_held_out_accuracy for v in held.values()),
+        "accuracy": measured >= mark.min_accuracy,
+        "held_out": all(v is not None and v >= mark.min_held_out_accuracy for v in held.values()),
         "baselines": not mark.above_baselines
-        or all(overall > (b["overall"]["accuracy"] or 0.0) for b in baselines.values()),
+        or all(measured > (b["overall"]["accuracy"] or 0.0) for b in baselines.values()),
         "unscored": unscored <= mark.max_unscored,
     }
     return {

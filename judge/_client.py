@@ -62,6 +62,7 @@ class JudgeEndpoint:
             "base_url": self.base_url or os.environ.get("OPENAI_BASE_URL", "openai default"),
             "structured": self.structured,
             "schema_style": self.schema_style,
+            "logprobs": self.logprobs,
         }
 
 

@@ -25,8 +25,7 @@ SYSTEM = "Reply with one word: yes or no."
 # (llama.cpp) reads only the question again (measured on 2 CPU cores: 0.87 s a request with the
 # question before the answer, where llama.cpp computes logits for every new prompt token).
 WITH_REFERENCE = (
-    "Customer message:\n{question}\n\nReference answer:\n{reference}\n\nAnswer to review:\n{answer}\n\n"
-    "Question: {item}"
+    "Customer message:\n{question}\n\nReference answer:\n{reference}\n\nAnswer to review:\n{answer}\n\nQuestion: {item}"
 )
 WITHOUT_REFERENCE = "Customer message:\n{question}\n\nAnswer to review:\n{answer}\n\nQuestion: {item}"
 EMPTY = "(no answer)"
@@ -77,7 +76,7 @@ def render(question: str, reference: str | None, answer: str, item: Item) -> lis
 
 
 def _word(token: str) -> str:
-    return token.strip().lower()
+    return token.strip().strip(".,!?:;\"'").lower()
 
 
 def p_yes(text: str | None, choice: dict | None) -> tuple[float | None, str, str]:
@@ -96,10 +95,11 @@ def p_yes(text: str | None, choice: dict | None) -> tuple[float | None, str, str
             mass[word] += math.exp(entry["logprob"])
     if mass["yes"] + mass["no"] > 0:
         return mass["yes"] / (mass["yes"] + mass["no"]), "logprobs", "ok"
-    word = _word(text or "").rstrip(".!")
-    if word.startswith("yes"):
+    words = (text or "").split()
+    word = _word(words[0]) if words else ""
+    if word == "yes":
         return 1.0, "token", "ok"
-    if word.startswith("no"):
+    if word == "no":
         return 0.0, "token", "ok"
     return None, "", f"neither yes nor no: {(text or '')[:60]!r}"
 

@@ -7,6 +7,7 @@ rerun sends nothing twice."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -45,6 +46,11 @@ def read_rows(path: Path) -> list[dict]:
                 raise ScoreFileError(f"{path}:{n}: field '{field}' is missing (rows need {', '.join(REQUIRED)})")
             if not isinstance(row[field], str):
                 raise ScoreFileError(f"{path}:{n}: field '{field}' is a {type(row[field]).__name__}, not a string")
+        facts = row.get("facts")
+        if facts is not None and not (
+            isinstance(facts, list) and all(isinstance(f, dict) and {"key", "kind", "value"} <= f.keys() for f in facts)
+        ):
+            raise ScoreFileError(f"{path}:{n}: field 'facts' must be a list of {{key, kind, value}} objects")
         rows.append({**row, "_line": n})
     if not rows:
         raise ScoreFileError(f"{path}: no rows")
@@ -52,19 +58,24 @@ def read_rows(path: Path) -> list[dict]:
 
 
 def _rid(row: dict) -> str:
-    return f"line{row['_line']}"
+    """The line and what is judged on it: an edited line is judged again, not read from the cache."""
+    text = json.dumps([row["question"], row["reference"], row["answer"]])
+    return f"line{row['_line']}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
-def score_rows(domain: Domain, rows: list[dict], endpoint: JudgeEndpoint, judgments: Path, progress=None) -> list[dict]:
+def score_rows(
+    domain: Domain, rows: list[dict], endpoint: JudgeEndpoint, judgments: Path, progress=None
+) -> tuple[list[dict], list[dict]]:
     """Every row with its scores: `cosine`, `policy_passed`, `policy_failures`, `fact_recall` (rows
     with `facts`), `judge_score` (0-1, rubric-v1), `judge_status`, `judge_reason`, `rubric` (per item:
     P(the item comes out as a good answer's would)) and `rubric_items` (per item: P(yes), how it was
-    read, the judge's raw output)."""
+    read, the judge's raw output). Returns (scored rows, this run's judgment records)."""
     requests = []
     for row in rows:
         requests += rubric.requests(_rid(row), row["question"], row["reference"], row["answer"], {"line": row["_line"]})
     advance = progress(f"judge: {endpoint.model}", len(requests)) if progress else None
-    judged = {r["id"]: r for r in run_judgments(requests, endpoint, judgments, advance)}
+    records_all = run_judgments(requests, endpoint, judgments, advance)
+    judged = {r["id"]: r for r in records_all}
     cosine = cosine_scores([r["answer"] for r in rows], [r["reference"] for r in rows], load_embedder())
     checker = PolicyChecker(domain)
     out = []
@@ -90,7 +101,7 @@ def score_rows(domain: Domain, rows: list[dict], endpoint: JudgeEndpoint, judgme
         if isinstance(row.get("facts"), list):
             scored.update(score_facts(row["facts"], row["answer"], f"{row['question']} {row.get('evidence', '')}"))
         out.append(scored)
-    return out
+    return out, records_all
 
 
 def summary(scored: list[dict], judged: list[dict] | None = None) -> dict:

@@ -54,7 +54,13 @@ def load_runs(domain_results: Path) -> tuple[list[dict], list[str]]:
 def _judge_label(run: dict) -> str:
     judge = run["judge"]
     state = "passed" if judge["calibration_passed"] else "FAILED"
-    return f"{judge['model']} (calibration {state}, acc {judge['calibration']['accuracy']:.2f})"
+    acc = judge["calibration"].get("accuracy")
+    protocol = judge.get("protocol", "rating")
+    return f"{judge['model']} ({protocol}, calibration {state}, acc {'n/a' if acc is None else f'{acc:.2f}'})"
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def calibration_table(runs: list[dict]) -> pd.DataFrame:
@@ -78,8 +84,8 @@ def calibration_table(runs: list[dict]) -> pd.DataFrame:
                     **base,
                     "bad kind": f"{kind}{mark}",
                     "pairs": d["pairs"],
-                    "judge accuracy": f"{d['accuracy']:.2f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""),
-                    **{f"{name} accuracy": f"{b[kind]['accuracy']:.2f}" for name, b in cal["baselines"].items()},
+                    "judge accuracy": _share(d["accuracy"]) + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""),
+                    **{f"{name} accuracy": _share(b[kind]["accuracy"]) for name, b in cal["baselines"].items()},
                     "passed": ("yes" if cal["passed"] else "NO") if kind == "overall" else "",
                 }
             )

@@ -47,10 +47,12 @@ def build(domain, dataset_dir: Path, recipe, settings: VerifierData, out: Path, 
     import train
     from synth import read_jsonl
 
-    from ._gguf import lora_to_gguf
+    from ._gguf import check_convertible, lora_to_gguf
 
     began = time.perf_counter()
     out = Path(out)
+    source = train.resolve_model(recipe.base_model)
+    check_convertible(source.path / "config.json")  # fail before training, not after it
     rows = read_jsonl(Path(dataset_dir) / "jsonl" / "train.jsonl")
     examples = verifier_rows(domain, rows, settings)
     if not (out / "dataset" / "dataset_dict.json").is_file():
@@ -59,7 +61,6 @@ def build(domain, dataset_dir: Path, recipe, settings: VerifierData, out: Path, 
         shown = progress
         progress = lambda description, total: shown(f"verifier: {description}", total)  # noqa: E731
     metrics = train.run(out, recipe, out, progress=progress)
-    source = train.resolve_model(recipe.base_model)
     lora_to_gguf(out / "adapter", source.path / "config.json", out / LORA_FILE)
     summary = {
         "data": settings.to_dict(),

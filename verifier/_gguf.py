@@ -14,11 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-PERMUTED = ("llama", "mistral")  # the architectures whose q/k rows llama.cpp's converter permutes
+from train import TrainError
+
+PERMUTED = ("llama",)  # the architectures whose q/k rows llama.cpp's converter permutes (checked: llama)
+ALIASES = {"gemma3_text": "gemma3"}  # Hugging Face model_type -> llama.cpp architecture, where they differ
 
 
-class AdapterConversionError(RuntimeError):
-    pass
+class AdapterConversionError(TrainError):
+    """The adapter cannot be written for llama.cpp (the CLI prints it as one line, exit 2)."""
 
 
 def _permute(weights: np.ndarray, n_head: int, n_head_kv: int | None) -> np.ndarray:
@@ -35,10 +38,17 @@ def _permute(weights: np.ndarray, n_head: int, n_head_kv: int | None) -> np.ndar
 def _arch(model_type: str):
     import gguf
 
+    model_type = ALIASES.get(model_type, model_type)
     for arch, name in gguf.MODEL_ARCH_NAMES.items():
         if name == model_type:
             return arch, name
     raise AdapterConversionError(f"llama.cpp has no architecture '{model_type}' for a LoRA GGUF")
+
+
+def check_convertible(base_config: Path) -> None:
+    """Raise AdapterConversionError now, before any training, if the base model's adapter could not
+    be written for llama.cpp."""
+    _arch(json.loads(Path(base_config).read_text())["model_type"])
 
 
 def lora_to_gguf(adapter_dir: Path, base_config: Path, out: Path) -> Path:

@@ -159,7 +159,7 @@ def calibration_line(cal: dict) -> str:
         )
 
     held = ", ".join(f"{k} {pct(cal['by_kind'][k])}" for k in cal["held_out_kinds"] if cal["by_kind"][k]["pairs"])
-    bases = ", ".join(f"{name} {b['overall']['accuracy']:.2f}" for name, b in cal["baselines"].items())
+    bases = ", ".join(f"{name} {pct(b['overall'])}" for name, b in cal["baselines"].items())
     line = (
         f"accuracy {pct(cal['by_kind']['overall'])} on {cal['probe_rows']} probe rows (baselines: {bases}); "
         f"held-out kinds: {held}; unscored {cal['unscored_rate']:.0%}"

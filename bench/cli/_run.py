@@ -50,7 +50,8 @@ def run_command(
         "local judge (CPU time), all with an endpoint judge.",
     ),
     calibration_probes: int = typer.Option(
-        20, help="Judge-calibration probe rows, one intent each (each: up to 12 answers judged, 5 rubric questions each)."
+        20,
+        help="Judge-calibration probe rows, one intent each (each: up to 12 answers judged, 5 rubric questions each).",
     ),
     max_new_tokens: int | None = typer.Option(
         None,

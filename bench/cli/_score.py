@@ -25,8 +25,9 @@ def score_command(
     (rows with `facts`) and the judge's rubric (rubric-v1: yes/no questions from logprobs).
 
     Writes the scored rows, each with every rubric item (P(yes), how it was read, raw output), and
-    prints a summary. Judgments are cached beside the output (OUT.judgments.jsonl): a rerun sends
-    nothing twice. The domain verifier (--judge local) is reused from its stage, or trained first.
+    prints a summary. Judgments are cached beside the output, one file per judge
+    (OUT.<judge hash>.judgments.jsonl): a rerun sends nothing twice. The domain verifier
+    (--judge local) is reused from its stage, or trained first.
 
     Examples:
       bench score banking answers.jsonl
@@ -35,26 +36,27 @@ def score_command(
     """
     import synth
     from judge._score_file import read_rows, score_rows, summary
-    from synth import read_jsonl
 
     from .._domains import domain_dir
+    from .._store import stable_hash
     from .._synth_stage import run_synth_stage
 
     rows = read_rows(file)  # a bad row fails here, before any work
     out = out or file.with_suffix(".scored.jsonl")
-    judgments = out.with_suffix(".judgments.jsonl")
     folder = domain_dir(domain)
     choice = judge_choice(judge, judge_base_url, True)
     preflight(choice, ())
     loaded = synth.load_domain(folder)
     dataset = run_synth_stage(folder, synth.SynthSettings.sized(size, seed=seed))
     factory, identity = choice.resolve(loaded, dataset, progress=interactive())
+    # one cache per judge: another judge never reads this one's verdicts
+    judgments = out.with_suffix(f".{stable_hash(identity)[:12]}.judgments.jsonl")
     with progress_panel() as track, factory() as endpoint:
-        scored = score_rows(loaded, rows, endpoint, judgments, track)
+        scored, records = score_rows(loaded, rows, endpoint, judgments, track)
     tmp = out.with_suffix(".partial")
     tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in scored), encoding="utf-8")
     tmp.rename(out)
-    figures = summary(scored, list(read_jsonl(judgments)))
+    figures = summary(scored, records)
     table = Table(title=f"{file.name}: {figures['rows']} rows scored by {identity['model']}")
     for column in ("judge score (0-1)", "judge unscored", "cosine", "policy pass"):
         table.add_column(column, justify="right")

@@ -92,7 +92,7 @@ def test_run_writes_results_and_leaderboard_and_reuses_everything(tmp_path, tiny
     assert (run.parent / "judgments.jsonl").is_file() and (run.parent / "scores.jsonl").is_file()
     board = results / "banking"
     md = (board / "leaderboard.md").read_text()
-    assert "fault-judge (calibration" in md and "| tuned" in md and "Δ cosine" in md and "Against base" in md
+    assert "fault-judge (rubric, calibration" in md and "| tuned" in md and "Δ cosine" in md and "Against base" in md
     assert "## Judge calibration" in md and "long_wrong *" in md and "cosine accuracy" in md
     csv = pd.read_csv(board / "leaderboard.csv")
     assert set(csv["contestant"]) == {"base", "tuned", "openai:remote"} and set(csv["metric"]) >= {"cosine"}

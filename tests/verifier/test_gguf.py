@@ -5,6 +5,7 @@ whose rows llama.cpp stores permuted)."""
 from __future__ import annotations
 
 import json
+
 import pytest
 import torch
 
