@@ -147,7 +147,7 @@ def _first_choice(body: dict) -> dict | None:
     return choice if isinstance(choice, dict) else None
 
 
-def _first_logprobs(choice: dict | None) -> list | None:
+def first_logprobs(choice: dict | None) -> list | None:
     """The first generated token's top logprobs as the endpoint sent them (None when it sent none)."""
     logprobs = (choice or {}).get("logprobs")
     content = logprobs.get("content") if isinstance(logprobs, dict) else None
@@ -300,7 +300,7 @@ async def _judge_one(client, endpoint: JudgeEndpoint, req: JudgeRequest, secret:
         "status": "ok" if value is not None else "unscored",
         "reason": reason,
         "finish_reason": finish,
-        **({"logprobs": _first_logprobs(choice)} if req.options.get("logprobs") else {}),
+        **({"logprobs": first_logprobs(choice)} if req.options.get("logprobs") else {}),
         "usage": usage if isinstance(usage, dict) else None,
         "seconds": round(time.perf_counter() - began, 3),
     }

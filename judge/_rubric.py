@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ._client import JudgeRequest
+from ._client import JudgeRequest, first_logprobs
 
 NAME = "rubric-v1"
 SYSTEM = "Reply with one word: yes or no."
@@ -81,11 +81,7 @@ def _word(token: str) -> str:
 
 def p_yes(text: str | None, choice: dict | None) -> tuple[float | None, str, str]:
     """(P(yes), how it was read: "logprobs" or "token", reason) of one completion's choice."""
-    top = []
-    logprobs = (choice or {}).get("logprobs")
-    if isinstance(logprobs, dict) and isinstance(logprobs.get("content"), list) and logprobs["content"]:
-        first = logprobs["content"][0] or {}
-        top = first.get("top_logprobs") or [{"token": first.get("token", ""), "logprob": first.get("logprob")}]
+    top = first_logprobs(choice) or []
     mass = {"yes": 0.0, "no": 0.0}
     for entry in top:
         if not isinstance(entry, dict) or not isinstance(entry.get("logprob"), (int, float)):
