@@ -55,8 +55,9 @@ def test_the_judge_score_is_the_product_of_the_good_outcomes(tmp_path):
 def test_an_unparsable_item_leaves_the_answer_unscored(tmp_path):
     reqs = _requests()
     with FaultServer() as server:
-        server.faults = [None, "garbage"]
-        records = run_judgments(reqs, JudgeEndpoint(model="judge", base_url=server.base_url), tmp_path / "j.jsonl")
+        server.faults = [None, "garbage"]  # faults go by arrival order: one request at a time
+        ep = JudgeEndpoint(model="judge", base_url=server.base_url, concurrency=1)
+        records = run_judgments(reqs, ep, tmp_path / "j.jsonl")
     combined = rubric.combine({r["rubric_item"]: r for r in records})
     assert records[1]["status"] == "unscored" and "neither yes nor no" in records[1]["reason"]
     assert combined["judge_score"] is None and combined["judge_status"] == "unscored"
