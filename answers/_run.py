@@ -54,7 +54,7 @@ def plan_local(contestant: LocalContestant, rows: list[dict], settings: Generati
     cap = derived_cap([len(completion_ids(r, tok, fmt, seq2seq)) for r in rows])
     if settings.max_new_tokens is not None:
         cap = {**cap, "max_new_tokens": settings.max_new_tokens, "rule": "set by --max-new-tokens"}
-    resolved = settings.with_cap(cap["max_new_tokens"])
+    resolved = settings.with_cap(cap["max_new_tokens"]).resolved()
     adapter_sha = sha256_tree(contestant.adapter_dir) if contestant.adapter_dir else None
     material = {
         "kind": "local",
@@ -104,7 +104,7 @@ def _local_answers(plan: AnswerPlan, out: Path, progress) -> list[dict]:
         }
 
     def answer(todo: list[int], keep) -> list[dict]:
-        model = load_base(source)
+        model = load_base(source, dtype=plan.settings.dtype)
         if plan.contestant.adapter_dir:
             from peft import PeftModel
 

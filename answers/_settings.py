@@ -16,12 +16,22 @@ class GenerationSettings:
     # Local models never repeat a run of this many tokens of their own answer (answers/_loop_guard.py);
     # 0 turns the guard off. 12 left every non-looping answer of the default run's tuned model unchanged.
     loop_guard_ngram: int = 12
+    # The weights' dtype for answering: "auto" is bfloat16 on a CUDA GPU that has it (an 8B model in
+    # about 16 GB instead of 32) and float32 on a CPU, where bf16 greedy answers differ between CPU
+    # kernels; resolved to the dtype used before it keys the stage (train/_precision.py).
+    dtype: str = "auto"
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     def with_cap(self, max_new_tokens: int) -> GenerationSettings:
         return replace(self, max_new_tokens=max_new_tokens)
+
+    def resolved(self) -> GenerationSettings:
+        """`dtype` as the name of the dtype this machine answers in."""
+        from train._precision import load_dtype
+
+        return replace(self, dtype=str(load_dtype(self.dtype)).removeprefix("torch."))
 
 
 def derived_cap(reference_lengths: list[int]) -> dict:

@@ -1,5 +1,6 @@
 """Effective (non-padding) training tokens per second: length-grouped batches padded to their
-own longest row, against the seed systems' way of padding every example to the recipe's
+own longest row, and packed batches (`sample_packing`: padding-free, the rows of a random-order
+micro-batch end to end), against the seed systems' way of padding every example to the recipe's
 maximum length. Same model, rows, batch size and number of steps, measured side by side.
 
     python perf/train_throughput.py [--model smollm2-135m] [--steps 4] [--recipe default]
@@ -20,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import synth  # noqa: E402
 from train import load_recipe, resolve_model  # noqa: E402
 from train._collate import PadCollator  # noqa: E402
+from train._packing import packable, packing_collator, real_tokens  # noqa: E402
 from train._model import load_tokenizer, prepare  # noqa: E402
 from train._tokenize import has_target, tokenize_row  # noqa: E402
 
@@ -29,13 +31,16 @@ REPO = Path(__file__).resolve().parents[1]
 def measure(model, batches, collate) -> tuple[float, int, int]:
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     model.train()
+    tokens = slots = 0
     start = time.perf_counter()
     for rows in batches:
-        batch = collate(rows)
+        batch = collate([{"input_ids": r["input_ids"], "labels": r["labels"]} for r in rows])
+        real, total = real_tokens(batch)
+        tokens, slots = tokens + real, slots + total
         model(**batch).loss.backward()
         opt.step()
         opt.zero_grad()
-    return time.perf_counter() - start, collate.counts["tokens"], collate.counts["slots"]
+    return time.perf_counter() - start, tokens, slots
 
 
 def main() -> None:
@@ -67,12 +72,14 @@ def main() -> None:
 
     layers = None
     model, _ = prepare(source, recipe, layers)
+    packable(model.base_model.model)  # no KV cache in training: packed rows stay apart
     torch.manual_seed(0)
     measure(model, grouped_batches[:1], PadCollator(tok.pad_token_id))  # warm-up
     results = {}
     for name, batches, collate in (
         ("padded to max length", baseline_batches, PadCollator(tok.pad_token_id, pad_to=recipe.sequence_len)),
         ("length-grouped", grouped_batches, PadCollator(tok.pad_token_id)),
+        ("packed", baseline_batches, packing_collator(source.model_type)),
     ):
         seconds, tokens, slots = measure(model, batches, collate)
         results[name] = tokens / seconds
@@ -80,9 +87,11 @@ def main() -> None:
             f"{name:22s} {args.steps} steps x {recipe.micro_batch_size} rows: {tokens} real tokens in {slots} "
             f"slots (padding {1 - tokens / slots:.1%}), {seconds:.1f} s, {tokens / seconds:.1f} effective tokens/s"
         )
-    ratio = results["length-grouped"] / results["padded to max length"]
+    base = results["padded to max length"]
     print(
-        f"ratio: length-grouped / padded-to-max = {ratio:.2f}x  (model {source.spec}, recipe {recipe.name}, "
+        f"ratio: length-grouped / padded-to-max = {results['length-grouped'] / base:.2f}x, "
+        f"packed / padded-to-max = {results['packed'] / base:.2f}x, packed / length-grouped = "
+        f"{results['packed'] / results['length-grouped']:.2f}x  (model {source.spec}, recipe {recipe.name}, "
         f"sequence_len {recipe.sequence_len}, {torch.get_num_threads()} threads)"
     )
 

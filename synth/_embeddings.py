@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +18,13 @@ def shipped_minilm() -> Path:
 
 
 def load_embedder(model: str | None = None):
-    """A SentenceTransformer on the CPU: the shipped MiniLM by default, or a local folder."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    """A SentenceTransformer on the CPU: the shipped MiniLM by default, or a local folder. Loaded with
+    `local_files_only`, never by switching the whole process offline: HF_HUB_OFFLINE is read once by
+    huggingface_hub, so setting it here made every later hub model of the process offline too."""
     from sentence_transformers import SentenceTransformer
 
     path = shipped_minilm() if model in (None, DEFAULT_EMBEDDER) else Path(model)
-    return SentenceTransformer(str(path), device="cpu", trust_remote_code=False)
+    return SentenceTransformer(str(path), device="cpu", trust_remote_code=False, local_files_only=True)
 
 
 def embed(model, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:

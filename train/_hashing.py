@@ -1,19 +1,32 @@
-"""Content hashes of model and data files, the identity recorded with every result."""
+"""Content hashes of model and data files, the identity recorded with every result.
+
+Each file is hashed once per process: the digest is kept by (path, size, modification time), so the
+stages of one run that resolve the same model (train, answers, judge) read its weights once, and a
+file that changed on disk is hashed again."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 from pathlib import Path
 
 WEIGHT_SUFFIXES = {".safetensors", ".bin", ".gguf", ".json", ".model", ".jinja", ".txt"}
 
 
-def sha256_file(path: Path) -> str:
+@functools.lru_cache(maxsize=4096)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
+    with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    resolved = os.path.realpath(path)
+    stat = os.stat(resolved)
+    return _digest(resolved, stat.st_size, stat.st_mtime_ns)
 
 
 def sha256_tree(folder: Path, suffixes: set[str] = WEIGHT_SUFFIXES) -> str:

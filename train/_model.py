@@ -7,19 +7,15 @@ import torch
 from torch import nn
 
 from ._errors import TrainError
+from ._placement import this_device
+from ._precision import compute_dtype, load_dtype
 from ._recipe import Recipe
 from ._sources import ModelSource
 
 
 def device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def compute_dtype(recipe: Recipe) -> torch.dtype:
-    if recipe.bnb_4bit_compute_dtype != "auto":
-        return getattr(torch, recipe.bnb_4bit_compute_dtype)
-    # Measured here: NF4 with bf16 compute trains at 116 tokens/s on 2 CPU cores, with fp32 at 171.
-    return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32
+    """This process's device: under torchrun / accelerate launch, its own GPU (train/_placement.py)."""
+    return this_device()
 
 
 def load_tokenizer(source: ModelSource):
@@ -31,12 +27,16 @@ def load_tokenizer(source: ModelSource):
     return tok
 
 
-def load_base(source: ModelSource, recipe: Recipe | None = None, quantize: bool = False):
-    """The base model on this machine's device; 4-bit NF4 when `quantize`."""
+def load_base(source: ModelSource, recipe: Recipe | None = None, quantize: bool = False, dtype: str | None = None):
+    """The base model on this process's device; 4-bit NF4 when `quantize`. `dtype`: the weights'
+    dtype by name (answering); else the recipe's `torch_dtype`; else float32."""
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, BitsAndBytesConfig
 
     cls = AutoModelForSeq2SeqLM if source.model_type == "seq2seq" else AutoModelForCausalLM
-    dtype = torch.float32 if quantize or recipe is None else getattr(torch, recipe.torch_dtype)
+    if dtype is not None:
+        dtype = load_dtype(dtype)
+    else:
+        dtype = torch.float32 if quantize or recipe is None else getattr(torch, recipe.torch_dtype)
     kwargs = {"dtype": dtype, "trust_remote_code": False, "use_safetensors": True}
     if quantize:
         kwargs["quantization_config"] = BitsAndBytesConfig(

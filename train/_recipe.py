@@ -23,6 +23,12 @@ class Recipe:
     bnb_4bit_use_double_quant: bool = True
     bnb_4bit_compute_dtype: str = "auto"  # bf16 on a GPU that has it, else fp32 (faster than bf16 here on CPU)
     torch_dtype: str = "float32"  # the base weights' dtype when not loaded in 4 bits (adapter: lora)
+    # bf16 mixed precision (axolotl's key): "auto" = on a CUDA GPU that supports it, never on a CPU,
+    # where the default must give the same numbers on every CPU; true / false to choose explicitly.
+    bf16: str | bool = "auto"
+    # Padding-free packing (axolotl's key): each micro-batch's rows are concatenated into one row with
+    # position ids restarting per row, so no row attends to another (train/_packing.py).
+    sample_packing: bool = False
     lora_r: int = 8
     lora_alpha: float = 16
     lora_dropout: float = 0.05

@@ -19,9 +19,12 @@ from ._layers import last_layers, select_layers, snr_scores
 from ._log import JsonlLogCallback, read_log
 from ._merge import merge_adapter
 from ._model import device, load_tokenizer, prepare
+from ._packing import packable, packing_collator, real_tokens
+from ._precision import mixed_bf16, training_precision
 from ._plot import plot_loss
 from ._progress import StepProgress
 from ._recipe import Recipe
+from ._shared_prefix import SharedPrefixCollator, tokenize_branches
 from ._sources import resolve_model
 from ._tokenize import has_target, tokenize_row
 
@@ -100,12 +103,21 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
 
     tok = load_tokenizer(source)
 
+    # rows with `branches` (several completions of one shared prompt prefix): train/_shared_prefix.py
+    branched = "branches" in dd["train"].column_names
+    if branched and (seq2seq or recipe.sample_packing):
+        raise TrainError("rows with `branches` need a decoder-only model and sample_packing: false")
+
     def tokenized(split: str, cap: int | None):
         ds = dd[split]
         if cap:
             ds = ds.shuffle(seed=recipe.seed).select(range(min(cap, len(ds))))
+        if branched:
+            tokenize = lambda row: tokenize_branches(row, tok, fmt, recipe.sequence_len, recipe.train_on_inputs)  # noqa: E731
+        else:
+            tokenize = lambda row: tokenize_row(row, tok, fmt, recipe.sequence_len, recipe.train_on_inputs, seq2seq)  # noqa: E731
         ds = ds.map(
-            lambda row: tokenize_row(row, tok, fmt, recipe.sequence_len, recipe.train_on_inputs, seq2seq),
+            tokenize,
             remove_columns=ds.column_names,
             desc=f"tokenising {split}",
         )
@@ -121,6 +133,10 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
 
     set_seed(recipe.seed)  # the LoRA matrices' initial values: from the seed, whatever ran before in this process
     model, targets = prepare(source, recipe, layers)
+    if recipe.sample_packing or branched:
+        packable(model.base_model.model)
+    if branched and model.base_model.model.config._attn_implementation != "sdpa":
+        raise TrainError("rows with `branches` need sdpa attention (a boolean 4D mask)")
     optim, note = optimizer_for_device(recipe.optimizer)
     if note:
         notes.append(note)
@@ -128,10 +144,14 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
 
     class CountingTrainer(Trainer):
         def training_step(self, model, inputs, num_items_in_batch=None):
-            mask = inputs["attention_mask"]
-            counts["tokens"] += int(mask.sum())
-            counts["slots"] += mask.numel()
+            tokens, slots = real_tokens(inputs)
+            counts["tokens"] += tokens
+            counts["slots"] += slots
             return super().training_step(model, inputs, num_items_in_batch)
+
+        def _track_num_input_tokens(self, inputs):  # real tokens of padded, packed and shared-prefix batches
+            tokens = torch.as_tensor(real_tokens(inputs)[0], device=self.args.device, dtype=torch.int64)
+            self.state.num_input_tokens_seen += self.accelerator.gather(tokens).sum().item()
 
         def _get_train_sampler(self, train_dataset=None):
             sampler = super()._get_train_sampler(train_dataset)
@@ -172,6 +192,7 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         seed=recipe.seed,
         data_seed=recipe.seed,
         use_cpu=device() == "cpu",
+        bf16=mixed_bf16(recipe),
         disable_tqdm=progress is not True,
         dataloader_num_workers=0,
     )
@@ -181,7 +202,13 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         args=args,
         train_dataset=train_ds,
         eval_dataset=eval_ds,
-        data_collator=PadCollator(tok.pad_token_id),
+        data_collator=(
+            SharedPrefixCollator(tok.pad_token_id)
+            if branched
+            else packing_collator(source.model_type)
+            if recipe.sample_packing
+            else PadCollator(tok.pad_token_id)
+        ),
         callbacks=[JsonlLogCallback(log_path)] + ([StepProgress(progress)] if callable(progress) else []),
     )
     if progress is not True:  # the Trainer prints every log dict when its bar is off; train_log.jsonl has them
@@ -243,7 +270,9 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         "trainable_parameters": sum(p.numel() for p in trainer.model.parameters() if p.requires_grad),
         "device": device(),
         "world_size": trainer.args.world_size,
-        "compute_dtype": str(trainer.model.base_model.model.config.dtype),
+        "effective_batch": recipe.micro_batch_size * recipe.gradient_accumulation_steps * trainer.args.world_size,
+        "sample_packing": recipe.sample_packing,
+        "precision": training_precision(recipe),
         "notes": notes,
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str) + "\n")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+import answers
 from answers import GenerationSettings, LocalContestant, derived_cap, plan_local
 from answers._local import generate, stop_ids
 from answers._loop_guard import AnswerLoopGuard
@@ -164,3 +165,12 @@ def test_a_looping_answer_is_changed_and_marked_and_others_are_not(tiny_llama):
     assert any(b["loop_blocked"] for b in on)
     # a guard longer than any answer never fires and changes nothing
     assert [r["answer"] for r in far] == [r["answer"] for r in off] and not any(r["loop_blocked"] for r in far)
+
+
+def test_the_answer_dtype_is_resolved_before_it_keys_the_stage(tiny_llama, tmp_path):
+    auto = plan_local(LocalContestant(str(tiny_llama), "chat"), ROWS, GenerationSettings(max_new_tokens=4))
+    assert auto.settings.dtype == auto.material["generation"]["dtype"] == "float32"  # a CPU: never bf16 unasked
+    bf16 = plan_local(LocalContestant(str(tiny_llama), "chat"), ROWS, GenerationSettings(max_new_tokens=4, dtype="bfloat16"))
+    assert bf16.material["generation"]["dtype"] == "bfloat16" and bf16.material != auto.material
+    answered = answers.run(bf16, tmp_path / "bf16-answers")
+    assert answered["items"] == len(ROWS) and answered["failed"] == 0

@@ -67,6 +67,19 @@ def test_qlora_run_writes_a_standard_adapter_that_lowers_validation_loss(dataset
             assert not torch.allclose(tuned(ids).logits, merged(ids).logits, atol=1e-4)
 
 
+def test_sample_packing_trains_padding_free_and_the_precision_is_recorded(dataset, tiny_llama, tmp_path):
+    m = run(dataset, tiny_recipe(tiny_llama, sample_packing=True), tmp_path / "packed", progress=False)
+    assert m["sample_packing"] and m["padding_fraction"] == 0.0 and m["steps"] == 6
+    assert m["tuned_eval_loss"] < m["base_eval_loss"]
+    assert m["effective_batch"] == 4 and m["world_size"] == 1
+    # on a CPU the defaults are float32 throughout: bf16 only when the recipe says so
+    assert m["precision"] == {"base_weights": "nf4", "matmul": "float32", "adapter_weights": "float32",
+                              "mixed_precision": None}  # fmt: skip
+    explicit = run(dataset, tiny_recipe(tiny_llama, adapter="lora", load_in_4bit=False, bf16=True, max_steps=2),
+                   tmp_path / "bf16", progress=False)  # fmt: skip
+    assert explicit["precision"]["mixed_precision"] == "bf16" and explicit["precision"]["base_weights"] == "float32"
+
+
 def test_seq2seq_t5_trains_through_the_same_step(dataset, tiny_t5, tmp_path):
     m = run(
         dataset,
