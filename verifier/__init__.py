@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from ._dataset import TRAINED_KINDS, VerifierData, verifier_rows
+from ._dataset import TRAINED_KINDS, VerifierData, grouped, verifier_rows
 
 DEFAULT_RECIPE = Path(__file__).parent / "recipe.yaml"
 LORA_FILE = "lora.gguf"
@@ -22,11 +22,27 @@ LORA_FILE = "lora.gguf"
 __all__ = ["DEFAULT_RECIPE", "LORA_FILE", "TRAINED_KINDS", "VerifierData", "build", "verifier_rows"]
 
 
+def _length_auc(rows: list[dict]) -> dict:
+    """Per rubric item (and reference mode): the share of (yes, no) row pairs in which the yes row's
+    answer is longer, ties half: 0.5 means answer length cannot tell the labels apart."""
+    out = {}
+    for item, ref in sorted({(e["item"], e["with_reference"]) for e in rows}):
+        words = {lab: [e["answer_words"] for e in rows if (e["item"], e["with_reference"], e["label"]) == (item, ref, lab)]
+                 for lab in ("yes", "no")}  # fmt: skip
+        pairs = len(words["yes"]) * len(words["no"])
+        wins = sum((a > b) + 0.5 * (a == b) for a in words["yes"] for b in words["no"])
+        out[f"{item}{'' if ref else ' (no reference)'}"] = round(wins / pairs, 3) if pairs else None
+    return out
+
+
 def _summary(examples: dict[str, list[dict]]) -> dict:
     train = examples["train"]
     words = {label: [e["answer_words"] for e in train if e["label"] == label] for label in ("yes", "no")}
     return {
         "examples": {split: len(rows) for split, rows in examples.items()},
+        "balanced_examples": {split: sum(not e["extra"] for e in rows) for split, rows in examples.items()},
+        "answers": {split: len({e["group"] for e in rows}) for split, rows in examples.items()},
+        "length_auc": _length_auc(train),
         "by_item": {
             f"{item}{'' if ref else ' (no reference)'}": dict(
                 sorted(Counter(e["label"] for e in train if e["item"] == item and e["with_reference"] == ref).items())
@@ -56,7 +72,8 @@ def build(domain, dataset_dir: Path, recipe, settings: VerifierData, out: Path, 
     rows = read_jsonl(Path(dataset_dir) / "jsonl" / "train.jsonl")
     examples = verifier_rows(domain, rows, settings)
     if not (out / "dataset" / "dataset_dict.json").is_file():
-        DatasetDict({split: Dataset.from_list(v) for split, v in examples.items()}).save_to_disk(str(out / "dataset"))
+        rows_by_split = {split: grouped(v) for split, v in examples.items()}  # one row per answer (train/_shared_prefix.py)
+        DatasetDict({split: Dataset.from_list(v) for split, v in rows_by_split.items()}).save_to_disk(str(out / "dataset"))
     if callable(progress):  # the caller's display: name the task as the verifier's training
         shown = progress
         progress = lambda description, total: shown(f"verifier: {description}", total)  # noqa: E731

@@ -9,6 +9,10 @@ correct judge gives, one token: yes or no.
 - Swap balance: for every rubric item (and reference mode) half the rows are yes, half no.
 - Length balance: each row of the side that flags a defect is matched with a row of the other
   side of the nearest answer length, so answer length alone cannot tell the labels apart.
+- Every other rubric question about the same answer too, with its true label (`extra`): the
+  answer's prompt is shared, so training reads it once for all its questions (`grouped`, one row
+  with `branches`, train/_shared_prefix.py), and the same answer under different questions with
+  different labels is what teaches the judge to read the question.
 - Disjoint from the test split by construction (train rows, training replies, train query
   templates); `verifier_rows` records each row's source ids and templates so a test can check."""
 
@@ -49,10 +53,13 @@ def _candidates(maker: ProbeMaker, domain: Domain, rows: list[dict]) -> list[dic
     return out
 
 
-def _balanced(pool: list[dict], key: str, defect: str, quota: int, rng: random.Random) -> list[tuple[dict, str]]:
+def _balanced(
+    pool: list[dict], key: str, defect: str, quota: int, rng: random.Random, close_only: bool = False
+) -> list[tuple[dict, str]]:
     """`quota` (candidate, label) pairs for one item: half flag the defect (`defect` is the label a bad
     answer gets), drawn evenly over the answer kinds that have it; each matched with a candidate of
-    the other label of the nearest answer length (without replacement)."""
+    the other label of the nearest answer length (without replacement). `close_only`: a pair whose
+    lengths differ by more than a quarter (and 2 words) is left out rather than kept."""
     flagged = [c for c in pool if c["truth"][key] == defect]
     other = sorted((c for c in pool if c["truth"][key] != defect), key=lambda c: (c["words"], rng.random()))
     by_kind: dict[str, list[dict]] = {}
@@ -79,12 +86,14 @@ def _balanced(pool: list[dict], key: str, defect: str, quota: int, rng: random.R
         if lo < 0 and hi >= len(other):
             break
         j = hi if lo < 0 or (hi < len(other) and lengths[hi] - c["words"] <= c["words"] - lengths[lo]) else lo
+        if close_only and abs(lengths[j] - c["words"]) > 2 + c["words"] // 4:
+            continue
         used[j] = True
         out += [(c, defect), (other[j], clean)]
     return out
 
 
-def _example(c: dict, label: str, item: rubric.Item, with_reference: bool) -> dict:
+def _example(c: dict, label: str, item: rubric.Item, with_reference: bool, extra: bool = False) -> dict:
     row = c["row"]
     messages = rubric.render(rubric_question(row), row["response"] if with_reference else None, c["answer"], item)
     return {
@@ -100,6 +109,8 @@ def _example(c: dict, label: str, item: rubric.Item, with_reference: bool) -> di
         "source_id": row["id"],
         "query_template": row["query_template"],
         "response_template": row["response_template"],
+        "group": f"{row['id']}|{c['kind']}|{int(with_reference)}|{c['answer']}",
+        "extra": extra,
     }
 
 
@@ -117,7 +128,7 @@ def verifier_rows(domain: Domain, train_rows: list[dict], settings: VerifierData
         maker = ProbeMaker(domain, split_rows, settings.seed)
         pool = _candidates(maker, domain, split_rows)
         total = settings.examples if split == "train" else max(16, round(settings.examples * settings.validation))
-        examples = []
+        examples, answers = [], {}
         modes = ((True, 1 - settings.without_reference), (False, settings.without_reference))
         for with_reference, share in modes:
             chosen = rubric.items(with_reference)
@@ -127,6 +138,31 @@ def verifier_rows(domain: Domain, train_rows: list[dict], settings: VerifierData
                 key = rubric.truth_key(item, with_reference)
                 for c, label in _balanced(pool, key, defect, quota, rng):
                     examples.append(_example(c, label, item, with_reference))
+                    answers.setdefault((examples[-1]["group"], with_reference), c)
+        # the other questions about the chosen answers, as balanced as the core: per item half flag
+        # the defect, each matched with an answer of the other label of the nearest length
+        asked = {(e["group"], e["item"]) for e in examples}
+        for with_reference, _ in modes:
+            mode = {g: c for (g, ref), c in answers.items() if ref == with_reference}
+            for item in rubric.items(with_reference):
+                unasked = [dict(c, group=g) for g, c in mode.items() if (g, item.name) not in asked]
+                defect = "no" if item.good == "yes" else "yes"
+                key = rubric.truth_key(item, with_reference)
+                for c, label in _balanced(unasked, key, defect, len(unasked), rng, close_only=True):
+                    examples.append(_example(c, label, item, with_reference, extra=True))
         rng.shuffle(examples)
         out[split] = examples
     return out
+
+
+def grouped(examples: list[dict]) -> list[dict]:
+    """One training row per answer: its questions as `branches` (rubric order), in first-seen order."""
+    order = [i.name for i in rubric.ITEMS]
+    groups: dict[str, list[dict]] = {}
+    for e in examples:
+        groups.setdefault(e["group"], []).append(e)
+    return [
+        {"branches": [e["messages"] for e in sorted(members, key=lambda e: order.index(e["item"]))],
+         "group": group, "questions": len(members)}  # fmt: skip
+        for group, members in groups.items()
+    ]

@@ -76,3 +76,17 @@ def test_rows_are_the_rubric_prompts_with_a_one_word_answer(examples):
 def test_the_same_seed_gives_the_same_rows(splits, examples):
     domain, data = splits
     assert verifier_rows(domain, data["train"], VerifierData(examples=400)) == examples
+
+
+def test_each_answer_is_one_row_with_all_its_questions(examples):
+    from verifier import grouped
+
+    rows = examples["train"]
+    assert any(e["extra"] for e in rows) and any(not e["extra"] for e in rows)
+    groups = grouped(rows)
+    assert sum(g["questions"] for g in groups) == len(rows) and len(groups) < len(rows)
+    for g in groups:
+        users = [b[1]["content"] for b in g["branches"]]
+        # one answer, several questions: everything before the question is the same
+        assert len({u.rsplit("Question:", 1)[0] for u in users}) == 1
+        assert len({u.rsplit("Question:", 1)[1] for u in users}) == len(users)
