@@ -14,8 +14,11 @@ from safetensors import safe_open
 LAYER = re.compile(r"\.(?:layers|block|h)\.(\d+)\.")
 
 
-def matrix_snr(weight: torch.Tensor) -> float:
-    w = weight.float()
+def matrix_snr(weight: torch.Tensor, device: str | None = None) -> float:
+    """On the GPU when there is one (svdvals of an 8B model's matrices take minutes on a CPU). The
+    score only ranks layers; float32 either way."""
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    w = weight.to(device=device, dtype=torch.float32)
     m, n = w.shape
     singular = torch.linalg.svdvals(w)
     edge = w.std().item() * (math.sqrt(m) + math.sqrt(n))  # largest singular value of pure noise
