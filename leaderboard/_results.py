@@ -214,8 +214,19 @@ def results_record(
             **settings,
             "train": {
                 k: metrics.get(k)
-                for k in ("base_eval_loss", "tuned_eval_loss", "eval_rows", "steps", "train_seconds", "peak_rss_mb",
-                          "precision", "device", "world_size", "effective_batch", "sample_packing")
+                for k in (
+                    "base_eval_loss",
+                    "tuned_eval_loss",
+                    "eval_rows",
+                    "steps",
+                    "train_seconds",
+                    "peak_rss_mb",
+                    "precision",
+                    "device",
+                    "world_size",
+                    "effective_batch",
+                    "sample_packing",
+                )
             },
         },
         "task_hashes": task_hashes,

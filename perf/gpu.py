@@ -75,7 +75,10 @@ def train_rate(source, recipe, examples, steps: int, packed: bool, pad_id: int) 
             if torch.cuda.is_available():
                 torch.cuda.synchronize()
             tokens, began = 0, time.perf_counter()
-        batch = {k: v.to(model.device) for k, v in collate([{"input_ids": r["input_ids"], "labels": r["labels"]} for r in rows]).items()}
+        batch = {
+            k: v.to(model.device)
+            for k, v in collate([{"input_ids": r["input_ids"], "labels": r["labels"]} for r in rows]).items()
+        }
         tokens += real_tokens(batch)[0]
         with torch.autocast(model.device.type, dtype=torch.bfloat16, enabled=mixed_bf16(recipe)):
             model(**batch).loss.backward()
@@ -111,7 +114,9 @@ def main() -> None:
     ap.add_argument("--answers", type=int, default=200, help="prompts answered per dtype")
     ap.add_argument("--new-tokens", type=int, default=128)
     ap.add_argument("--tokenizer", default=None, help="a folder with tokenizer files (default: the shipped SmolLM2's)")
-    ap.add_argument("--cpu-smoke", action="store_true", help="run the tiny shape on the CPU: checks the code, no figures")
+    ap.add_argument(
+        "--cpu-smoke", action="store_true", help="run the tiny shape on the CPU: checks the code, no figures"
+    )
     args = ap.parse_args()
     if not torch.cuda.is_available() and not args.cpu_smoke:
         sys.exit("perf/gpu.py: no CUDA device here (use --cpu-smoke to check the script on the CPU)")
@@ -121,8 +126,10 @@ def main() -> None:
     domain = synth.load_domain(REPO / "benchmarks" / "banking")
     splits = synth.synthesize(domain, synth.SynthSettings()).splits
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU (smoke run)"
-    print(f"| shape | recipe | train padded tok/s | train packed tok/s | packed / padded | answers fp32 tok/s (GiB) "
-          f"| answers bf16 tok/s (GiB) | bf16 / fp32 |  ({device})")
+    print(
+        f"| shape | recipe | train padded tok/s | train packed tok/s | packed / padded | answers fp32 tok/s (GiB) "
+        f"| answers bf16 tok/s (GiB) | bf16 / fp32 |  ({device})"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for shape in shapes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -134,16 +141,26 @@ def main() -> None:
             source = resolve_model(str(folder))
             tok = load_tokenizer(source)
             fmt = source.prompt_format if recipe.prompt_format == "auto" else recipe.prompt_format
-            rows = random.Random(0).sample(splits["train"], min(len(splits["train"]), recipe.micro_batch_size * (steps + 1)))
-            examples = [tokenize_row(with_formats(domain, r), tok, fmt, recipe.sequence_len, False, False) for r in rows]
+            rows = random.Random(0).sample(
+                splits["train"], min(len(splits["train"]), recipe.micro_batch_size * (steps + 1))
+            )
+            examples = [
+                tokenize_row(with_formats(domain, r), tok, fmt, recipe.sequence_len, False, False) for r in rows
+            ]
             examples = [e for e in examples if has_target(e)]
             padded, _ = train_rate(source, recipe, examples, steps, False, tok.pad_token_id)
             packed, peak = train_rate(source, recipe, examples, steps, True, tok.pad_token_id)
-            prompts = [prompt_ids(with_formats(domain, r), tok, "chat", seq2seq=False) for r in splits["test"][:n_answers]]
+            prompts = [
+                prompt_ids(with_formats(domain, r), tok, "chat", seq2seq=False) for r in splits["test"][:n_answers]
+            ]
             fp32, fp32_gib = answer_rate(source, tok, prompts, "float32", 48, new_tokens)
             bf16, bf16_gib = answer_rate(source, tok, prompts, "bfloat16", n_answers, new_tokens)
-            print(f"| {shape} | {recipe.name} | {padded:,.0f} | {packed:,.0f} (peak {peak:.1f} GiB) | {packed / padded:.2f}x "
-                  f"| {fp32:,.0f} ({fp32_gib:.1f}) | {bf16:,.0f} ({bf16_gib:.1f}) | {bf16 / fp32:.2f}x |", flush=True)
+            print(
+                f"| {shape} | {recipe.name} | {padded:,.0f} | {packed:,.0f} (peak {peak:.1f} GiB) "
+                f"| {packed / padded:.2f}x "
+                f"| {fp32:,.0f} ({fp32_gib:.1f}) | {bf16:,.0f} ({bf16_gib:.1f}) | {bf16 / fp32:.2f}x |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -13,13 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import synth  # noqa: E402
 from answers import GenerationSettings  # noqa: E402
 from answers._local import generate  # noqa: E402
+from perf.train_throughput import measure  # noqa: E402
 from synth._export import with_formats  # noqa: E402
 from train import load_recipe, resolve_model  # noqa: E402
 from train._collate import PadCollator  # noqa: E402
@@ -38,21 +37,11 @@ def answers(source, tok, prompts, dtype: str, new_tokens: int) -> tuple[list[str
 
 
 def train_rate(source, recipe, batches, pad_id: int, bf16: bool) -> float:
+    """Non-pad tokens/s of one step per batch after the first (a warm-up)."""
     model, _ = prepare(source, recipe, None)
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-    collate = PadCollator(pad_id)
-    model.train()
-    tokens, began = 0, None
-    for i, rows in enumerate(batches):
-        if i == 1:  # the first step is a warm-up
-            tokens, began = 0, time.perf_counter()
-        batch = collate([{"input_ids": r["input_ids"], "labels": r["labels"]} for r in rows])
-        tokens += int(batch["attention_mask"].sum())
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            model(**batch).loss.backward()
-        opt.step()
-        opt.zero_grad()
-    return tokens / (time.perf_counter() - began)
+    measure(model, batches[:1], PadCollator(pad_id), bf16)
+    seconds, tokens, _ = measure(model, batches[1:], PadCollator(pad_id), bf16)
+    return tokens / seconds
 
 
 def main() -> None:

@@ -21,14 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import synth  # noqa: E402
 from train import load_recipe, resolve_model  # noqa: E402
 from train._collate import PadCollator  # noqa: E402
-from train._packing import packable, packing_collator, real_tokens  # noqa: E402
 from train._model import load_tokenizer, prepare  # noqa: E402
+from train._packing import packable, packing_collator, real_tokens  # noqa: E402
 from train._tokenize import has_target, tokenize_row  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def measure(model, batches, collate) -> tuple[float, int, int]:
+def measure(model, batches, collate, bf16: bool = False) -> tuple[float, int, int]:
+    """(seconds, real tokens, slots) of one optimizer step per batch; `bf16`: under bf16 autocast."""
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     model.train()
     tokens = slots = 0
@@ -37,7 +38,8 @@ def measure(model, batches, collate) -> tuple[float, int, int]:
         batch = collate([{"input_ids": r["input_ids"], "labels": r["labels"]} for r in rows])
         real, total = real_tokens(batch)
         tokens, slots = tokens + real, slots + total
-        model(**batch).loss.backward()
+        with torch.autocast(model.device.type, dtype=torch.bfloat16, enabled=bf16):
+            model(**batch).loss.backward()
         opt.step()
         opt.zero_grad()
     return time.perf_counter() - start, tokens, slots

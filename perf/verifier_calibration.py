@@ -74,7 +74,10 @@ def main() -> None:
         mark = " (held out)" if kind in HELD_OUT else ""
         acc = f"   {sum(pairs) / len(pairs):.2f} ({len(pairs)}){mark}" if pairs else "   (good)"
         print(f"{kind:22s} " + " ".join(f"{m:8.2f}" for m in mean) + acc)
-    print(f"overall pair accuracy {sum(total) / len(total):.3f} over {len(total)} pairs; columns: mean P(yes) per question")
+    print(
+        f"overall pair accuracy {sum(total) / len(total):.3f} over {len(total)} pairs; "
+        "columns: mean P(yes) per question"
+    )
 
 
 if __name__ == "__main__":

@@ -52,7 +52,10 @@ def main() -> None:
     n = int(len(x) * 0.75)
     clf = LogisticRegression(C=0.5, max_iter=3000).fit(x[:n], y[:n])
     right = clf.predict(x[n:]) == y[n:]
-    print(f"held-out verdicts right: {right.mean():.2f} of {len(right)} (majority label {max(y[n:].mean(), 1 - y[n:].mean()):.2f})")
+    print(
+        f"held-out verdicts right: {right.mean():.2f} of {len(right)} "
+        f"(majority label {max(y[n:].mean(), 1 - y[n:].mean()):.2f})"
+    )
     for item in sorted(set(items)):
         idx = [i - n for i in range(n, len(x)) if items[i] == item]
         if idx:

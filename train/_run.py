@@ -20,8 +20,8 @@ from ._log import JsonlLogCallback, read_log
 from ._merge import merge_adapter
 from ._model import device, load_tokenizer, prepare
 from ._packing import packable, packing_collator, real_tokens
-from ._precision import mixed_bf16, training_precision
 from ._plot import plot_loss
+from ._precision import mixed_bf16, training_precision
 from ._progress import StepProgress
 from ._recipe import Recipe
 from ._shared_prefix import SharedPrefixCollator, tokenize_branches

@@ -32,7 +32,9 @@ def tokenize_branches(row: dict, tokenizer, fmt: str, seq_len: int, train_on_inp
     # the prompt's length: the first label; the prefix never reaches into a completion
     common = min(next(i for i, t in enumerate(s["labels"]) if t != IGNORE) for s in singles)
     for s in singles[1:]:
-        common = next((i for i, (a, b) in enumerate(zip(first[:common], s["input_ids"])) if a != b), common)
+        common = next(
+            (i for i, (a, b) in enumerate(zip(first[:common], s["input_ids"], strict=False)) if a != b), common
+        )
     split = common - 1
     if split < 1:
         raise TrainError("rows with `branches` must share a prompt prefix (at least the system turn)")

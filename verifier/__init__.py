@@ -27,8 +27,10 @@ def _length_auc(rows: list[dict]) -> dict:
     answer is longer, ties half: 0.5 means answer length cannot tell the labels apart."""
     out = {}
     for item, ref in sorted({(e["item"], e["with_reference"]) for e in rows}):
-        words = {lab: [e["answer_words"] for e in rows if (e["item"], e["with_reference"], e["label"]) == (item, ref, lab)]
-                 for lab in ("yes", "no")}  # fmt: skip
+        words = {
+            lab: [e["answer_words"] for e in rows if (e["item"], e["with_reference"], e["label"]) == (item, ref, lab)]
+            for lab in ("yes", "no")
+        }
         pairs = len(words["yes"]) * len(words["no"])
         wins = sum((a > b) + 0.5 * (a == b) for a in words["yes"] for b in words["no"])
         out[f"{item}{'' if ref else ' (no reference)'}"] = round(wins / pairs, 3) if pairs else None
@@ -72,8 +74,12 @@ def build(domain, dataset_dir: Path, recipe, settings: VerifierData, out: Path, 
     rows = read_jsonl(Path(dataset_dir) / "jsonl" / "train.jsonl")
     examples = verifier_rows(domain, rows, settings)
     if not (out / "dataset" / "dataset_dict.json").is_file():
-        rows_by_split = {split: grouped(v) for split, v in examples.items()}  # one row per answer (train/_shared_prefix.py)
-        DatasetDict({split: Dataset.from_list(v) for split, v in rows_by_split.items()}).save_to_disk(str(out / "dataset"))
+        rows_by_split = {
+            split: grouped(v) for split, v in examples.items()
+        }  # one row per answer (train/_shared_prefix.py)
+        DatasetDict({split: Dataset.from_list(v) for split, v in rows_by_split.items()}).save_to_disk(
+            str(out / "dataset")
+        )
     if callable(progress):  # the caller's display: name the task as the verifier's training
         shown = progress
         progress = lambda description, total: shown(f"verifier: {description}", total)  # noqa: E731

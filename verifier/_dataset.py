@@ -138,14 +138,14 @@ def verifier_rows(domain: Domain, train_rows: list[dict], settings: VerifierData
                 key = rubric.truth_key(item, with_reference)
                 for c, label in _balanced(pool, key, defect, quota, rng):
                     examples.append(_example(c, label, item, with_reference))
-                    answers.setdefault((examples[-1]["group"], with_reference), c)
+                    answers.setdefault(examples[-1]["group"], (c, with_reference))
         # the other questions about the chosen answers, as balanced as the core: per item half flag
         # the defect, each matched with an answer of the other label of the nearest length
         asked = {(e["group"], e["item"]) for e in examples}
         for with_reference, _ in modes:
-            mode = {g: c for (g, ref), c in answers.items() if ref == with_reference}
+            mode = {g: c for g, (c, ref) in answers.items() if ref == with_reference}
             for item in rubric.items(with_reference):
-                unasked = [dict(c, group=g) for g, c in mode.items() if (g, item.name) not in asked]
+                unasked = [c for g, c in mode.items() if (g, item.name) not in asked]
                 defect = "no" if item.good == "yes" else "yes"
                 key = rubric.truth_key(item, with_reference)
                 for c, label in _balanced(unasked, key, defect, len(unasked), rng, close_only=True):
@@ -162,7 +162,10 @@ def grouped(examples: list[dict]) -> list[dict]:
     for e in examples:
         groups.setdefault(e["group"], []).append(e)
     return [
-        {"branches": [e["messages"] for e in sorted(members, key=lambda e: order.index(e["item"]))],
-         "group": group, "questions": len(members)}  # fmt: skip
+        {
+            "branches": [e["messages"] for e in sorted(members, key=lambda e: order.index(e["item"]))],
+            "group": group,
+            "questions": len(members),
+        }  # fmt: skip
         for group, members in groups.items()
     ]

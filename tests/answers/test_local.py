@@ -170,7 +170,9 @@ def test_a_looping_answer_is_changed_and_marked_and_others_are_not(tiny_llama):
 def test_the_answer_dtype_is_resolved_before_it_keys_the_stage(tiny_llama, tmp_path):
     auto = plan_local(LocalContestant(str(tiny_llama), "chat"), ROWS, GenerationSettings(max_new_tokens=4))
     assert auto.settings.dtype == auto.material["generation"]["dtype"] == "float32"  # a CPU: never bf16 unasked
-    bf16 = plan_local(LocalContestant(str(tiny_llama), "chat"), ROWS, GenerationSettings(max_new_tokens=4, dtype="bfloat16"))
+    bf16 = plan_local(
+        LocalContestant(str(tiny_llama), "chat"), ROWS, GenerationSettings(max_new_tokens=4, dtype="bfloat16")
+    )
     assert bf16.material["generation"]["dtype"] == "bfloat16" and bf16.material != auto.material
     answered = answers.run(bf16, tmp_path / "bf16-answers")
     assert answered["items"] == len(ROWS) and answered["failed"] == 0

@@ -82,7 +82,10 @@ def test_run_writes_results_and_leaderboard_and_reuses_everything(tmp_path, tiny
     assert record["judge"]["model"] == "fault-judge" and "calibration_passed" in record["judge"]
     assert record["config"]["adapter_sha256"] and record["config"]["model"]["sha256"]
     # the dtypes actually used: training's precision, and each local contestant's answer dtype
-    assert record["config"]["train"]["precision"]["mixed_precision"] is None and record["config"]["train"]["device"] == "cpu"
+    assert (
+        record["config"]["train"]["precision"]["mixed_precision"] is None
+        and record["config"]["train"]["device"] == "cpu"
+    )
     assert record["config"]["contestants"]["base"]["answered_by"]["generation"]["dtype"] == "float32"
     assert (
         record["peak_rss_mb"] > 0

@@ -5,11 +5,11 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from tests.tiny_models import make_tiny_llama
 from train import TrainError
 from train._collate import PadCollator
 from train._packing import packable, packing_collator, real_tokens
 from train._tokenize import IGNORE, tokenize_row
-from tests.tiny_models import make_tiny_llama
 
 PAIRS = [
     ("I lost my card.", "Freeze it in the app now."),

@@ -20,8 +20,10 @@ def _branches(answer: str, questions: list[tuple[str, str]]) -> dict:
 
 
 ROWS = [
-    _branches("Freeze the card in the app.", [("Is it on topic?", "yes"), ("Does it ask for a PIN?", "no"),
-                                              ("Is it a refusal?", "no")]),  # fmt: skip
+    _branches(
+        "Freeze the card in the app.",
+        [("Is it on topic?", "yes"), ("Does it ask for a PIN?", "no"), ("Is it a refusal?", "no")],
+    ),  # fmt: skip
     _branches("I cannot help with that.", [("Is it a refusal?", "yes"), ("Is it on topic?", "no")]),
 ]
 
