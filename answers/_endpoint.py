@@ -25,6 +25,7 @@ class RemoteContestant:
     model: str
     base_url: str | None = None  # None: OPENAI_BASE_URL, else OpenAI
     api_key_env: str = "OPENAI_API_KEY"
+    engine: str = "OpenAI-compatible endpoint"  # recorded with every answer
 
     @property
     def name(self) -> str:
@@ -99,6 +100,7 @@ def endpoint_answers(
             return {
                 "key": keys[i],
                 "question_id": rows[i]["id"],
+                "engine": contestant.engine,
                 "model": contestant.identity(),
                 "model_sha256": None,  # an endpoint's weights cannot be hashed from here
                 "adapter_sha256": None,

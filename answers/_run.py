@@ -96,6 +96,7 @@ def _local_answers(plan: AnswerPlan, out: Path, progress) -> list[dict]:
         return {
             "key": keys[i],
             "question_id": plan.rows[i]["id"],
+            "engine": "transformers generate (batched)",
             "model_sha256": source.sha256,
             "adapter_sha256": adapter_sha,
             "prompt": tok.decode(plan.prompts[i]),

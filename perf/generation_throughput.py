@@ -1,10 +1,14 @@
 """Answer generation throughput on the same model and prompts, measured side by side:
   - transformers generate, one prompt at a time (what the seed systems do);
   - the answers stage's batched generate (left padding, prompts sorted by length);
-  - llama.cpp (llama-cpp-python), one prompt at a time, on the model's own GGUF.
+  - llama.cpp (llama-cpp-python), one prompt at a time, on the model's own GGUF;
+  - with --served: base and a tuned adapter (a LoRA of the default recipe's shape) answered the
+    way the answers stage could answer them on an engine: batched transformers (base, and base +
+    PEFT adapter) against llama.cpp's server with the base GGUF and the adapter as a LoRA GGUF,
+    through the endpoint-contestant path (`answers/_served.py`, 16 requests in flight).
 Greedy decoding, the same max_new_tokens; tokens/s counts generated tokens.
 
-    python perf/generation_throughput.py [--prompts 24] [--max-new-tokens 48] [--batch-size 24]
+    python perf/generation_throughput.py [--prompts 24] [--max-new-tokens 48] [--batch-size 24] [--served]
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ def main() -> None:
     ap.add_argument("--prompts", type=int, default=24)
     ap.add_argument("--max-new-tokens", type=int, default=48)
     ap.add_argument("--batch-size", type=int, default=24)
+    ap.add_argument("--served", action="store_true", help="also base and tuned through llama.cpp's server")
     args = ap.parse_args()
     domain = synth.load_domain(REPO / "benchmarks" / "banking")
     rows = synth.synthesize(domain, synth.SynthSettings()).splits["test"][: args.prompts]
@@ -74,6 +79,44 @@ def main() -> None:
         f"ratio: batched / one-at-a-time transformers = {batched / rates['transformers, one at a time']:.1f}x; "
         f"batched / llama.cpp one-at-a-time = {batched / rates['llama.cpp, one at a time']:.2f}x"
     )
+    if args.served:
+        served(domain, rows, source, tok, model, prompts, args)
+
+
+def served(domain, rows, source, tok, model, prompts, args) -> None:
+    """Base and tuned, batched transformers against llama.cpp's server through the endpoint path."""
+    import tempfile
+
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    from answers._endpoint import endpoint_answers
+    from answers._served import served_contestants
+
+    settings = GenerationSettings(max_new_tokens=args.max_new_tokens, batch_size=args.batch_size)
+    with tempfile.TemporaryDirectory() as tmp:
+        # the default recipe's adapter shape (r 16, every linear layer); its weights do not change the cost
+        peft = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear"))
+        peft.save_pretrained(f"{tmp}/adapter", safe_serialization=True)
+        tuned = PeftModel.from_pretrained(load_base(source), f"{tmp}/adapter").eval()
+        rates = {}
+        for name, m in (("base", load_base(source)), ("tuned", tuned)):
+            start = time.perf_counter()
+            out = generate(m, tok, prompts, settings)
+            rates[f"transformers {name}"] = sum(o["answer_tokens"] for o in out) / (time.perf_counter() - start)
+        chat_rows = [with_formats(domain, r) for r in rows]
+        with served_contestants(gguf_path("smollm2-135m"), {"tuned": Path(tmp) / "adapter"},
+                                source.path / "config.json", Path(tmp) / "lora") as engines:  # fmt: skip
+            for name, contestant in engines.items():
+                start = time.perf_counter()
+                out = endpoint_answers(contestant, chat_rows, settings, Path(tmp) / name)
+                seconds = time.perf_counter() - start
+                assert all(o["status"] == "ok" for o in out), [o["reason"] for o in out if o["status"] != "ok"]
+                rates[f"llama.cpp server {name}"] = sum(o["answer_tokens"] for o in out) / seconds
+    for name, rate in rates.items():
+        print(f"{name:32s} {rate:.1f} tokens/s")
+    for name in ("base", "tuned"):
+        ratio = rates[f"transformers {name}"] / rates[f"llama.cpp server {name}"]
+        print(f"ratio {name}: batched transformers / llama.cpp server (Q4_1 GGUF + LoRA GGUF) = {ratio:.2f}x")
 
 
 if __name__ == "__main__":

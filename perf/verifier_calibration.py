@@ -3,10 +3,13 @@ a judge stage's calibration probes (its judgments.jsonl, ids `cal<N>:<kind>:...`
 adapter, P(yes) / (P(yes) + P(no)) of the next token, combined as the rubric does (judge/_rubric.py)
 and read as the calibration does: per bad kind, the share of (good, bad) pairs of the same probe row
 in which the good answer scores higher (ties half). No CI here: the judge stage reports those.
-The served adapter gives the same P(yes) (tests/verifier/test_gguf.py), so this is the fast way to
-compare two training recipes on the same probes.
+The served adapter gives the same P(yes) (tests/train/test_lora_gguf.py), so this is the fast way to
+compare two training recipes on the same probes. Instead of a judge stage's judgments, a synth
+stage's dataset folder builds the calibration probes itself (judge/_calibration.py, the same
+generators and seed), as many probe rows as asked (one intent each), so no judge run is needed.
 
     python perf/verifier_calibration.py ADAPTER_DIR runs/banking/judge-<key>/judgments.jsonl [--rows 20]
+    python perf/verifier_calibration.py ADAPTER_DIR runs/banking/synth-<key>/dataset --domain banking [--rows 43]
 """
 
 from __future__ import annotations
@@ -22,9 +25,27 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from judge import _rubric as rubric  # noqa: E402
-from judge._probes import GOOD, HELD_OUT  # noqa: E402
-from synth import read_jsonl  # noqa: E402
+from judge._calibration import calibration_requests, make_probes, probe_rows  # noqa: E402
+from judge._probes import (  # noqa: E402
+    GOOD,
+    HELD_OUT,
+    ProbeMaker,  # noqa: E402
+)
+from synth import load_domain, read_jsonl  # noqa: E402
 from train import resolve_model  # noqa: E402
+from verifier import VerifierData, verifier_rows  # noqa: E402
+
+
+def validation_probes(domain, train_rows: list[dict], n: int) -> list[dict]:
+    """Calibration-style probes (altered references, one row per intent) of the train rows the
+    verifier's data keeps for validation, good answers from the intent's training wordings."""
+    settings = VerifierData()
+    held = {e["source_id"] for e in verifier_rows(domain, train_rows, settings)["validation"]}
+    rows = [r for r in train_rows if r["id"] in held]
+    maker, wordings = ProbeMaker(domain, rows, settings.seed), {i.name: i.responses for i in domain.intents}
+    return [{"row": row, "answers": {p.kind: p for p in maker.probes(row, wordings=wordings[row["intent"]],
+                                                                     defect_base="reference")}}
+            for row in probe_rows(rows, n, 0)]  # fmt: skip
 
 
 def main() -> None:
@@ -33,7 +54,13 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("adapter", type=Path)
-    ap.add_argument("judgments", type=Path)
+    ap.add_argument("judgments", type=Path, help="a judge stage's judgments.jsonl, or a synth stage's dataset folder")
+    ap.add_argument("--domain", default="banking", help="with a dataset folder: the domain under benchmarks/")
+    ap.add_argument("--seed", type=int, default=0, help="with a dataset folder: the calibration seed")
+    ap.add_argument("--in-distribution", action="store_true",
+                    help="with a dataset folder: probes of the verifier's own validation rows (train split, held out "
+                         "of its training) with the training wordings as good answers, to tell a wording shift from "
+                         "a failure to learn")  # fmt: skip
     ap.add_argument("--rows", type=int, default=20, help="probe rows cal0 .. cal<rows-1>")
     ap.add_argument("--model", default="smollm2-135m")
     args = ap.parse_args()
@@ -43,7 +70,17 @@ def main() -> None:
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(source.path, dtype=torch.float32),
                                       str(args.adapter)).eval()  # fmt: skip
     yes, no = (tok.encode(w, add_special_tokens=False)[0] for w in ("yes", "no"))
-    recs = [r for r in read_jsonl(args.judgments) if r["id"].startswith("cal") and ":rubric:" not in r["id"]]
+    if args.judgments.is_dir():
+        domain = load_domain(Path(__file__).resolve().parents[1] / "benchmarks" / args.domain)
+        if args.in_distribution:
+            probes = validation_probes(domain, read_jsonl(args.judgments / "jsonl" / "train.jsonl"), args.rows)
+        else:
+            probes = make_probes(domain, read_jsonl(args.judgments / "jsonl" / "test.jsonl"), args.rows, args.seed)
+        recs = [{"id": r.id, "prompt": r.messages, "rubric_item": r.meta["rubric_item"]}
+                for r in calibration_requests(probes, "rubric")]  # fmt: skip
+        truths = {(f"cal{i}", kind): p.truth for i, probe in enumerate(probes) for kind, p in probe["answers"].items()}
+    else:
+        recs = [r for r in read_jsonl(args.judgments) if r["id"].startswith("cal") and ":rubric:" not in r["id"]]
     recs = [r for r in recs if int(r["id"].split(":")[0][3:]) < args.rows]
     texts = [tok.apply_chat_template(r["prompt"], tokenize=False, add_generation_prompt=True) for r in recs]
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -74,6 +111,14 @@ def main() -> None:
         mark = " (held out)" if kind in HELD_OUT else ""
         acc = f"   {sum(pairs) / len(pairs):.2f} ({len(pairs)}){mark}" if pairs else "   (good)"
         print(f"{kind:22s} " + " ".join(f"{m:8.2f}" for m in mean) + acc)
+    if args.judgments.is_dir():  # per question: does its P(good outcome) separate the answers it should?
+        print("per question, AUC of P(good outcome) between answers a correct judge passes and fails on it:")
+        for item in rubric.ITEMS:
+            ok = [v[item.name] for k, v in answers.items() if truths[k][item.name] == item.good]
+            bad = [v[item.name] for k, v in answers.items() if truths[k][item.name] != item.good]
+            ok, bad = ([p if item.good == "yes" else 1 - p for p in side] for side in (ok, bad))
+            auc = sum((a > b) + 0.5 * (a == b) for a in ok for b in bad) / max(1, len(ok) * len(bad))
+            print(f"  {item.name:12s} AUC {auc:.3f}  ({len(ok)} pass, {len(bad)} fail)")
     print(
         f"overall pair accuracy {sum(total) / len(total):.3f} over {len(total)} pairs; "
         "columns: mean P(yes) per question"

@@ -64,8 +64,7 @@ def build(domain, dataset_dir: Path, recipe, settings: VerifierData, out: Path, 
 
     import train
     from synth import read_jsonl
-
-    from ._gguf import check_convertible, lora_to_gguf
+    from train._lora_gguf import check_convertible, lora_to_gguf
 
     began = time.perf_counter()
     out = Path(out)

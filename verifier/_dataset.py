@@ -27,7 +27,11 @@ from judge._probes import BAD, GOOD, HELD_OUT, ProbeMaker
 from judge._requests import rubric_question
 from synth import Domain
 
+from ._wording import reword
+
 TRAINED_KINDS = tuple(k for k in GOOD + BAD if k not in HELD_OUT)
+# kinds not reworded: fixed short texts, and a cut answer (a courtesy sentence after it would hide the cut)
+UNWORDED = ("empty", "refusal", "truncated")
 
 
 @dataclass(frozen=True)
@@ -35,21 +39,28 @@ class VerifierData:
     examples: int = 800  # training rows (rubric questions), before the validation share
     without_reference: float = 0.25  # share of rows asked without a reference
     validation: float = 0.08  # share of the train split's rows whose questions are kept for validation
+    reworded: float = 0.0  # chance the reference shown, and each answer, is reworded (_wording.py); unmeasured
     seed: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def _candidates(maker: ProbeMaker, domain: Domain, rows: list[dict]) -> list[dict]:
-    """Every probe answer of every row, with its truths."""
+def _candidates(maker: ProbeMaker, domain: Domain, rows: list[dict], settings: VerifierData) -> list[dict]:
+    """Every probe answer of every row, with its truths and the reference the judge is shown. By
+    chance (`settings.reworded`) that reference and, independently, each answer are reworded
+    without changing a fact (`_wording.py`), each text at most once."""
     intents = {i.name: i for i in domain.intents}
     out = []
     for row in rows:
+        rng = random.Random(f"wording:{settings.seed}:{row['id']}")
+        shown = reword(row["response"], rng) if rng.random() < settings.reworded else row["response"]
         for p in maker.probes(row, TRAINED_KINDS, wordings=intents[row["intent"]].responses, defect_base="mixed"):
-            out.append(
-                {"row": row, "kind": p.kind, "answer": p.answer, "truth": p.truth, "words": len(p.answer.split())}
-            )
+            answer = p.answer
+            if p.kind not in UNWORDED and rng.random() < settings.reworded:
+                answer = reword(answer, rng)
+            out.append({"row": row, "reference": shown, "kind": p.kind, "answer": answer, "truth": p.truth,
+                        "words": len(answer.split())})  # fmt: skip
     return out
 
 
@@ -95,7 +106,7 @@ def _balanced(
 
 def _example(c: dict, label: str, item: rubric.Item, with_reference: bool, extra: bool = False) -> dict:
     row = c["row"]
-    messages = rubric.render(rubric_question(row), row["response"] if with_reference else None, c["answer"], item)
+    messages = rubric.render(rubric_question(row), c["reference"] if with_reference else None, c["answer"], item)
     return {
         "messages": [*messages, {"role": "assistant", "content": label}],
         "instruction": messages[0]["content"],
@@ -126,7 +137,7 @@ def verifier_rows(domain: Domain, train_rows: list[dict], settings: VerifierData
     out = {}
     for split, split_rows in parts.items():
         maker = ProbeMaker(domain, split_rows, settings.seed)
-        pool = _candidates(maker, domain, split_rows)
+        pool = _candidates(maker, domain, split_rows, settings)
         total = settings.examples if split == "train" else max(16, round(settings.examples * settings.validation))
         examples, answers = [], {}
         modes = ((True, 1 - settings.without_reference), (False, settings.without_reference))

@@ -1,10 +1,11 @@
 """A PEFT LoRA adapter as a llama.cpp LoRA GGUF, so llama.cpp's server applies it on top of the
-shipped base GGUF (`--lora_path`). Written with `gguf` (llama.cpp's own Python package, already a
+shipped base GGUF (`lora_path`): the domain verifier, and a tuned contestant served for answers.
+Written with `gguf` (llama.cpp's own Python package, already a
 dependency) rather than llama.cpp's `convert_lora_to_gguf.py`: that script ships only in the
 llama-cpp-python source tree (not in the installed package) and imports the whole HF converter.
 What it does for a LoRA, this does too: the adapter metadata, llama.cpp's tensor names from gguf's
 own name map, and llama's rotary permutation of q and k applied to lora_B (delta W = B A, and
-llama.cpp stores q and k with their rows permuted). tests/verifier checks the served logprobs
+llama.cpp stores q and k with their rows permuted). tests/train/test_lora_gguf.py checks the served logprobs
 against transformers + peft on the same prompt."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from train import TrainError
+from ._errors import TrainError
 
 PERMUTED = ("llama",)  # the architectures whose q/k rows llama.cpp's converter permutes (checked: llama)
 ALIASES = {"gemma3_text": "gemma3"}  # Hugging Face model_type -> llama.cpp architecture, where they differ

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from train import resolve_model
+from train._lora_gguf import lora_to_gguf
 from train._sources import gguf_path
-from verifier._gguf import lora_to_gguf
 
 PROMPT = "<|im_start|>user\nIs a frozen card usable? Reply yes or no.<|im_end|>\n<|im_start|>assistant\n"
 
