@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from judge._server import ServedModel, llama_server
@@ -28,7 +28,7 @@ LOCAL_KEY_ENV = "DOMAINBENCH_LOCAL_SERVER_KEY"
 
 @dataclass(frozen=True)
 class ServedContestant(RemoteContestant):
-    served_as: str = ""  # engine and weights: the answers' cache identity
+    served_as: str = field(kw_only=True)  # engine and weights: the answers' cache identity (required)
     engine: str = "llama.cpp server (llama-cpp-python), on 127.0.0.1"
 
     def identity(self) -> str:

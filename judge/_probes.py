@@ -82,6 +82,12 @@ def sentences(text: str) -> list[str]:
     return [s for s in SENTENCE.split(text.strip()) if s]
 
 
+def rotated(parts: list[str], rng: random.Random) -> list[str]:
+    """The sentences from a random one (never the first) onwards, then the ones before it."""
+    k = rng.randrange(1, len(parts))
+    return parts[k:] + parts[:k]
+
+
 def _refuses(domain: Domain, intent_name: str) -> bool:
     intent = next((i for i in domain.intents if i.name == intent_name), None)
     return bool(intent and intent.checks.get("refuse"))
@@ -140,8 +146,7 @@ class ProbeMaker:
         parts = sentences(source or row["response"])
         if len(parts) < 2:
             return None
-        k = self.rng(row, "reordered").randrange(1, len(parts))
-        return " ".join(parts[k:] + parts[:k])
+        return " ".join(rotated(parts, self.rng(row, "reordered")))
 
     # -- bad answers --------------------------------------------------------------------------
     def off_topic(self, row: dict) -> str | None:

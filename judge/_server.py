@@ -88,7 +88,7 @@ def llama_server(models: list[ServedModel], n_ctx: int = 4096, startup_timeout: 
                 **({"lora_path": str(m.lora)} if m.lora else {}),
             }
             for m in models
-        ],  # fmt: skip
+        ],
     }
     with tempfile.TemporaryDirectory(prefix="llama-server-") as tmp:
         config_file = Path(tmp) / "config.json"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import re
 
-from judge._probes import sentences
+from judge._probes import rotated, sentences
 
 OPENERS = (  # neutral: some replies refuse, so none promises help
     "Good question.",
@@ -71,8 +71,7 @@ def reword(text: str, rng: random.Random) -> str:
         text = _contract(text, contract=False)
     parts = sentences(text)
     if len(parts) >= 2 and rng.random() < 0.3:
-        k = rng.randrange(1, len(parts))
-        parts = parts[k:] + parts[:k]
+        parts = rotated(parts, rng)
     if rng.random() < 0.35:
         parts = [rng.choice(OPENERS), *parts]
     if rng.random() < 0.35:
