@@ -22,13 +22,14 @@ LORA_FILE = "lora.gguf"
 __all__ = ["DEFAULT_RECIPE", "LORA_FILE", "TRAINED_KINDS", "VerifierData", "build", "verifier_rows"]
 
 
-def _length_auc(rows: list[dict]) -> dict:
+def _label_auc(rows: list[dict], field: str) -> dict:
     """Per rubric item (and reference mode): the share of (yes, no) row pairs in which the yes row's
-    answer is longer, ties half: 0.5 means answer length cannot tell the labels apart."""
+    `field` is larger (answer_words: longer; copied: more of it from the reference), ties half: 0.5
+    means that field alone cannot tell the labels apart."""
     out = {}
     for item, ref in sorted({(e["item"], e["with_reference"]) for e in rows}):
         words = {
-            lab: [e["answer_words"] for e in rows if (e["item"], e["with_reference"], e["label"]) == (item, ref, lab)]
+            lab: [e[field] for e in rows if (e["item"], e["with_reference"], e["label"]) == (item, ref, lab)]
             for lab in ("yes", "no")
         }
         pairs = len(words["yes"]) * len(words["no"])
@@ -44,7 +45,8 @@ def _summary(examples: dict[str, list[dict]]) -> dict:
         "examples": {split: len(rows) for split, rows in examples.items()},
         "balanced_examples": {split: sum(not e["extra"] for e in rows) for split, rows in examples.items()},
         "answers": {split: len({e["group"] for e in rows}) for split, rows in examples.items()},
-        "length_auc": _length_auc(train),
+        "length_auc": _label_auc(train, "answer_words"),
+        "copied_auc": _label_auc(train, "copied"),
         "by_item": {
             f"{item}{'' if ref else ' (no reference)'}": dict(
                 sorted(Counter(e["label"] for e in train if e["item"] == item and e["with_reference"] == ref).items())

@@ -9,6 +9,11 @@ correct judge gives, one token: yes or no.
 - Swap balance: for every rubric item (and reference mode) half the rows are yes, half no.
 - Length balance: each row of the side that flags a defect is matched with a row of the other
   side of the nearest answer length, so answer length alone cannot tell the labels apart.
+- Copy balance (`copy_balance`, off by default): the match is the nearest in answer length AND in
+  the share of the answer's words found in the reference shown (`copied`), so "reads like the
+  reference" cannot tell the labels apart either: without it, a near copy of the reference with one
+  fact changed reads as good and a correct answer in other words as bad. Measured both ways in
+  the README ("The domain verifier").
 - Every other rubric question about the same answer too, with its true label (`extra`): the
   answer's prompt is shared, so training reads it once for all its questions (`grouped`, one row
   with `branches`, train/_shared_prefix.py), and the same answer under different questions with
@@ -18,8 +23,9 @@ correct judge gives, one token: yes or no.
 
 from __future__ import annotations
 
-import bisect
+import math
 import random
+import re
 from dataclasses import asdict, dataclass
 
 from judge import _rubric as rubric
@@ -32,6 +38,15 @@ from ._wording import reword
 TRAINED_KINDS = tuple(k for k in GOOD + BAD if k not in HELD_OUT)
 # kinds not reworded: fixed short texts, and a cut answer (a courtesy sentence after it would hide the cut)
 UNWORDED = ("empty", "refusal", "truncated")
+WORD = re.compile(r"[a-z0-9£$€%]+")
+
+
+def copied(answer: str, reference: str) -> float:
+    """The share of the answer's distinct words (lower case, digits kept) that occur in the reference:
+    1.0 for a reordered or cut copy, lower for other wording or added sentences. A set ratio of
+    two lines, so no library."""
+    words = set(WORD.findall(answer.lower()))
+    return len(words & set(WORD.findall(reference.lower()))) / len(words) if words else 0.0
 
 
 @dataclass(frozen=True)
@@ -39,7 +54,12 @@ class VerifierData:
     examples: int = 800  # training rows (rubric questions), before the validation share
     without_reference: float = 0.25  # share of rows asked without a reference
     validation: float = 0.08  # share of the train split's rows whose questions are kept for validation
-    reworded: float = 0.0  # chance the reference shown, and each answer, is reworded (_wording.py); unmeasured
+    # chance the reference shown, and each answer, is reworded (_wording.py); off: 0.5 measured worse
+    # (0.60 of the 384 calibration pairs against 0.68 without; README, "The domain verifier")
+    reworded: float = 0.0
+    # match rows on the answer's share of words from the reference too: off, measured (README, "The domain
+    # verifier"): it lifts the near misses (swapped fact 0.49 -> 0.76) but not the overall 0.68 (0.60)
+    copy_balance: bool = False
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -60,17 +80,33 @@ def _candidates(maker: ProbeMaker, domain: Domain, rows: list[dict], settings: V
             if p.kind not in UNWORDED and rng.random() < settings.reworded:
                 answer = reword(answer, rng)
             out.append({"row": row, "reference": shown, "kind": p.kind, "answer": answer, "truth": p.truth,
-                        "words": len(answer.split())})  # fmt: skip
+                        "words": len(answer.split()), "copied": copied(answer, shown)})  # fmt: skip
     return out
 
 
+def _distance(a: dict, b: dict, copy_balance: bool) -> float:
+    """How far apart two answers are for matching: answer length in words; with `copy_balance`,
+    relative length plus the difference in the share copied from the reference shown (each about
+    0 to 1 for the answers that matter)."""
+    if not copy_balance:
+        return abs(a["words"] - b["words"])
+    return abs(math.log1p(a["words"]) - math.log1p(b["words"])) + abs(a["copied"] - b["copied"])
+
+
 def _balanced(
-    pool: list[dict], key: str, defect: str, quota: int, rng: random.Random, close_only: bool = False
+    pool: list[dict],
+    key: str,
+    defect: str,
+    quota: int,
+    rng: random.Random,
+    close_only: bool = False,
+    copy_balance: bool = True,
 ) -> list[tuple[dict, str]]:
     """`quota` (candidate, label) pairs for one item: half flag the defect (`defect` is the label a bad
-    answer gets), drawn evenly over the answer kinds that have it; each matched with a candidate of
-    the other label of the nearest answer length (without replacement). `close_only`: a pair whose
-    lengths differ by more than a quarter (and 2 words) is left out rather than kept."""
+    answer gets), drawn evenly over the answer kinds that have it; each matched with the nearest
+    candidate of the other label (`_distance`: answer length, and with `copy_balance` the share
+    copied from the reference), without replacement. `close_only`: a pair whose lengths differ by
+    more than a quarter (and 2 words), or whose copied shares by more than 0.2, is left out."""
     flagged = [c for c in pool if c["truth"][key] == defect]
     other = sorted((c for c in pool if c["truth"][key] != defect), key=lambda c: (c["words"], rng.random()))
     by_kind: dict[str, list[dict]] = {}
@@ -83,24 +119,24 @@ def _balanced(
         for kind in kinds:
             if by_kind[kind] and len(picked) < quota // 2:
                 picked.append(by_kind[kind].pop())
-    lengths = [c["words"] for c in other]
-    used = [False] * len(other)
+    free = list(range(len(other)))
     out = []
     clean = "yes" if defect == "no" else "no"
     for c in picked:
-        i = bisect.bisect_left(lengths, c["words"])
-        lo, hi = i - 1, i
-        while lo >= 0 and used[lo]:
-            lo -= 1
-        while hi < len(other) and used[hi]:
-            hi += 1
-        if lo < 0 and hi >= len(other):
+        if not free:
             break
-        j = hi if lo < 0 or (hi < len(other) and lengths[hi] - c["words"] <= c["words"] - lengths[lo]) else lo
-        if close_only and abs(lengths[j] - c["words"]) > 2 + c["words"] // 4:
+
+        def rank(k: int, c: dict = c) -> tuple:  # the nearest; on a tie, the first at least as long
+            o = other[free[k]]
+            return (_distance(c, o, copy_balance), *((0, k) if o["words"] >= c["words"] else (1, -k)))
+
+        at = min(range(len(free)), key=rank)
+        match = other[free[at]]
+        if close_only and (abs(match["words"] - c["words"]) > 2 + c["words"] // 4
+                           or (copy_balance and abs(match["copied"] - c["copied"]) > 0.2)):  # fmt: skip
             continue
-        used[j] = True
-        out += [(c, defect), (other[j], clean)]
+        free.pop(at)
+        out += [(c, defect), (match, clean)]
     return out
 
 
@@ -117,6 +153,7 @@ def _example(c: dict, label: str, item: rubric.Item, with_reference: bool, extra
         "kind": c["kind"],
         "label": label,
         "answer_words": c["words"],
+        "copied": round(c["copied"], 4),
         "source_id": row["id"],
         "query_template": row["query_template"],
         "response_template": row["response_template"],
@@ -147,7 +184,7 @@ def verifier_rows(domain: Domain, train_rows: list[dict], settings: VerifierData
             for item in chosen:
                 defect = "no" if item.good == "yes" else "yes"
                 key = rubric.truth_key(item, with_reference)
-                for c, label in _balanced(pool, key, defect, quota, rng):
+                for c, label in _balanced(pool, key, defect, quota, rng, copy_balance=settings.copy_balance):
                     examples.append(_example(c, label, item, with_reference))
                     answers.setdefault(examples[-1]["group"], (c, with_reference))
         # the other questions about the chosen answers, as balanced as the core: per item half flag
@@ -159,7 +196,7 @@ def verifier_rows(domain: Domain, train_rows: list[dict], settings: VerifierData
                 unasked = [c for g, c in mode.items() if (g, item.name) not in asked]
                 defect = "no" if item.good == "yes" else "yes"
                 key = rubric.truth_key(item, with_reference)
-                for c, label in _balanced(unasked, key, defect, len(unasked), rng, close_only=True):
+                for c, label in _balanced(unasked, key, defect, len(unasked), rng, True, settings.copy_balance):
                     examples.append(_example(c, label, item, with_reference, extra=True))
         rng.shuffle(examples)
         out[split] = examples
