@@ -5,16 +5,19 @@ and read as the calibration does: per bad kind, the share of (good, bad) pairs o
 in which the good answer scores higher (ties half). No CI here: the judge stage reports those.
 The served adapter gives the same P(yes) (tests/train/test_lora_gguf.py), so this is the fast way to
 compare two training recipes on the same probes. Instead of a judge stage's judgments, a synth
-stage's dataset folder builds the calibration probes itself (judge/_calibration.py, the same
+stage's folder builds the calibration probes itself (judge/_calibration.py, the same
 generators and seed), as many probe rows as asked (one intent each), so no judge run is needed.
 
     python perf/verifier_calibration.py ADAPTER_DIR runs/banking/judge-<key>/judgments.jsonl [--rows 20]
-    python perf/verifier_calibration.py ADAPTER_DIR runs/banking/synth-<key>/dataset --domain banking [--rows 43]
+    python perf/verifier_calibration.py ADAPTER_DIR runs/banking/synth-<key> --domain banking [--rows 43] [--dump F]
+
+--dump writes each probe answer's P(yes) per question (JSONL), to study how the items combine.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from collections import defaultdict
@@ -54,7 +57,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("adapter", type=Path)
-    ap.add_argument("judgments", type=Path, help="a judge stage's judgments.jsonl, or a synth stage's dataset folder")
+    ap.add_argument("judgments", type=Path, help="a judge stage's judgments.jsonl, or a synth stage's folder")
     ap.add_argument("--domain", default="banking", help="with a dataset folder: the domain under benchmarks/")
     ap.add_argument("--seed", type=int, default=0, help="with a dataset folder: the calibration seed")
     ap.add_argument("--in-distribution", action="store_true",
@@ -63,6 +66,7 @@ def main() -> None:
                          "a failure to learn")  # fmt: skip
     ap.add_argument("--rows", type=int, default=20, help="probe rows cal0 .. cal<rows-1>")
     ap.add_argument("--model", default="smollm2-135m")
+    ap.add_argument("--dump", type=Path, help="write each probe answer's P(yes) per question as JSONL")
     args = ap.parse_args()
     source = resolve_model(args.model)
     tok = AutoTokenizer.from_pretrained(source.path)
@@ -99,6 +103,9 @@ def main() -> None:
         row, kind = r["id"].split(":")[:2]
         answers[(row, kind)][r["rubric_item"]] = p
     score = {k: math.prod(v[i] if good[i] == "yes" else 1 - v[i] for i in v) for k, v in answers.items()}
+    if args.dump:
+        args.dump.write_text("".join(json.dumps({"row": row, "kind": kind, "good": kind in GOOD, "p_yes": v}) + "\n"
+                                     for (row, kind), v in sorted(answers.items())))  # fmt: skip
     print(f"{'kind':22s} " + " ".join(f"{i.name[:8]:>8s}" for i in rubric.ITEMS) + "   pair accuracy (pairs)")
     total = []
     for kind in sorted({k for _, k in answers}):
