@@ -58,12 +58,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("adapter", type=Path)
     ap.add_argument("judgments", type=Path, help="a judge stage's judgments.jsonl, or a synth stage's folder")
-    ap.add_argument("--domain", default="banking", help="with a dataset folder: the domain under benchmarks/")
-    ap.add_argument("--seed", type=int, default=0, help="with a dataset folder: the calibration seed")
+    ap.add_argument("--domain", default="banking", help="with a synth stage's folder: the domain under benchmarks/")
+    ap.add_argument("--seed", type=int, default=0, help="with a synth stage's folder: the calibration seed")
     ap.add_argument("--in-distribution", action="store_true",
-                    help="with a dataset folder: probes of the verifier's own validation rows (train split, held out "
-                         "of its training) with the training wordings as good answers, to tell a wording shift from "
-                         "a failure to learn")  # fmt: skip
+                    help="with a synth stage's folder: probes of the verifier's own validation rows (train split, "
+                         "held out of its training) with the training wordings as good answers, to tell a wording "
+                         "shift from a failure to learn")  # fmt: skip
     ap.add_argument("--rows", type=int, default=20, help="probe rows cal0 .. cal<rows-1>")
     ap.add_argument("--model", default="smollm2-135m")
     ap.add_argument("--dump", type=Path, help="write each probe answer's P(yes) per question as JSONL")

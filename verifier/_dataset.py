@@ -10,10 +10,11 @@ correct judge gives, one token: yes or no.
 - Length balance: each row of the side that flags a defect is matched with a row of the other
   side of the nearest answer length, so answer length alone cannot tell the labels apart.
 - Copy balance (`copy_balance`, off by default): the match is the nearest in answer length AND in
-  the share of the answer's words found in the reference shown (`copied`), so "reads like the
-  reference" cannot tell the labels apart either: without it, a near copy of the reference with one
-  fact changed reads as good and a correct answer in other words as bad. Measured both ways in
-  the README ("The domain verifier").
+  the share of the answer's words found in the reference shown (`copied`). Without it, "reads like
+  the reference" orders the labels of the unsupported, refusal and secret questions (a near copy of
+  the reference with one fact changed reads as good, a correct answer in other words as bad); with
+  it, those no longer, and "complete" less (an empty or off-topic answer shares no words with any
+  good one). Measured both ways in the README ("The domain verifier").
 - Every other rubric question about the same answer too, with its true label (`extra`): the
   answer's prompt is shared, so training reads it once for all its questions (`grouped`, one row
   with `branches`, train/_shared_prefix.py), and the same answer under different questions with
@@ -100,7 +101,7 @@ def _balanced(
     quota: int,
     rng: random.Random,
     close_only: bool = False,
-    copy_balance: bool = True,
+    copy_balance: bool = False,
 ) -> list[tuple[dict, str]]:
     """`quota` (candidate, label) pairs for one item: half flag the defect (`defect` is the label a bad
     answer gets), drawn evenly over the answer kinds that have it; each matched with the nearest

@@ -1,5 +1,6 @@
 """The domain verifier's training data: from the train split only (no test id, query template or
-reply wording), never a held-out bad kind, swap-, length- and copy-balanced per rubric item."""
+reply wording), never a held-out bad kind, swap- and length-balanced per rubric item (and
+copy-balanced with `copy_balance`)."""
 
 from __future__ import annotations
 
