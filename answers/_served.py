@@ -1,8 +1,12 @@
 """Base and tuned served by an OpenAI-compatible engine and answered through the endpoint-contestant
 path (`_endpoint.py`), as a user with GPUs runs vLLM:
 
-    vllm serve BASE --enable-lora --lora-modules tuned=runs/<domain>/train-<key>/adapter
-    bench answers ... --contestant openai:BASE@http://HOST:8000/v1 --contestant openai:tuned@http://HOST:8000/v1
+    vllm serve BASE --enable-lora --lora-modules tuned-<key>=runs/<domain>/train-<key>/adapter
+    bench run <domain> --models BASE --contestant openai:BASE@http://HOST:8000/v1 \
+        --contestant openai:tuned-<key>@http://HOST:8000/v1
+
+(README, "Bigger models, GPUs and hosted judges": the adapter is named after its training key,
+because an endpoint's answers are keyed by model name and URL.)
 
 Here the engine is llama.cpp's server (llama-cpp-python) on 127.0.0.1: the base GGUF, and each
 tuned adapter written as a LoRA GGUF on top of it (`train/_lora_gguf.py`), one model name each.

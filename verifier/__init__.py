@@ -28,12 +28,12 @@ def _label_auc(rows: list[dict], field: str) -> dict:
     means that field alone cannot tell the labels apart."""
     out = {}
     for item, ref in sorted({(e["item"], e["with_reference"]) for e in rows}):
-        words = {
+        values = {
             lab: [e[field] for e in rows if (e["item"], e["with_reference"], e["label"]) == (item, ref, lab)]
             for lab in ("yes", "no")
         }
-        pairs = len(words["yes"]) * len(words["no"])
-        wins = sum((a > b) + 0.5 * (a == b) for a in words["yes"] for b in words["no"])
+        pairs = len(values["yes"]) * len(values["no"])
+        wins = sum((a > b) + 0.5 * (a == b) for a in values["yes"] for b in values["no"])
         out[f"{item}{'' if ref else ' (no reference)'}"] = round(wins / pairs, 3) if pairs else None
     return out
 

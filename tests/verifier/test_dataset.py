@@ -66,27 +66,21 @@ def test_every_item_is_swap_and_length_balanced(examples):
     assert sum(not e["with_reference"] for e in rows) > 0.15 * len(rows)
 
 
-def _copied_auc(rows: list[dict], item: str) -> float:
-    """The share of (yes, no) pairs of an item's reference rows in which the yes answer copies more
-    of the reference shown, ties half: 0.5 means copying cannot tell the labels apart."""
-    sel = [e for e in rows if e["item"] == item and e["with_reference"]]
-    yes, no = ([e["copied"] for e in sel if e["label"] == lab] for lab in ("yes", "no"))
-    return sum((a > b) + 0.5 * (a == b) for a in yes for b in no) / (len(yes) * len(no))
-
-
 def test_copy_balance_removes_copying_as_a_shortcut(splits, examples):
     """Near copies of the reference with a fact changed, and correct answers in other words, leave
     "copies the reference" as a shortcut to an item's label in the default (length-balanced) rows:
     the unsupported-fact question's labels are ordered by copying alone; `copy_balance` removes it."""
+    from verifier import _label_auc
     from verifier._dataset import copied
 
     assert copied("Call 0800 123.", "You can call 0800 123 any time.") == 1.0
     assert copied("Call 0800 999.", "You can call 0800 123 any time.") == 2 / 3
-    assert _copied_auc(examples["train"], "unsupported") < 0.35
+    # the share of (yes, no) pairs in which the yes answer copies more of the reference, ties half
+    assert _label_auc(examples["train"], "copied")["unsupported"] < 0.35
     domain, data = splits
     balanced = verifier_rows(domain, data["train"], VerifierData(examples=400, copy_balance=True))["train"]
     for item in ("unsupported", "refusal", "secret"):
-        assert 0.35 <= _copied_auc(balanced, item) <= 0.65, item
+        assert 0.35 <= _label_auc(balanced, "copied")[item] <= 0.65, item
 
 
 def test_rows_are_the_rubric_prompts_with_a_one_word_answer(examples):
