@@ -4,6 +4,7 @@ results/DOMAIN/RUN_ID/: results.json plus the per-sample files it was computed f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import time
@@ -38,6 +39,25 @@ class RunPlan:
     contestants: tuple[answers.RemoteContestant, ...] = ()  # endpoints answering beside base and tuned
     judge: JudgeSettings = field(default_factory=JudgeSettings)
     results_dir: Path = Path("results")
+    # "transformers" (batched generate, the default: measured faster on 2 cores) or "llama.cpp":
+    # base and tuned served by one llama.cpp server (base GGUF + the adapter as a LoRA GGUF)
+    answers_engine: str = "transformers"
+
+
+ANSWER_ENGINES = ("transformers", "llama.cpp")
+
+
+def check_engine(engine: str, models: tuple[str, ...]) -> None:
+    """Raise now, before any stage runs, if `engine` cannot answer for every model."""
+    if engine not in ANSWER_ENGINES:
+        raise train.TrainError(f"answers engine '{engine}' is not one of {', '.join(ANSWER_ENGINES)}")
+    if engine == "llama.cpp":
+        from train._lora_gguf import check_convertible
+        from train._sources import gguf_path
+
+        for model in models:
+            gguf_path(model)  # only a built-in model ships the GGUF the server needs
+            check_convertible(train.resolve_model(model).path / "config.json")
 
 
 def run_id(model: str, recipe: str, run_key: str) -> str:
@@ -94,8 +114,32 @@ def answer_and_judge(
         ),
     }
     cap = plans["base"].cap
+    with contextlib.ExitStack() as stack:
+        if plan.answers_engine == "llama.cpp":
+            plans.update(_served_plans(stack, local, trained, rows, plan, cap))
+        local_cap = (cap, local.model)
+        return _answer_all(domain, rows, plans, plan, local_cap, endpoint_factory, judge_identity, track, report)
+
+
+def _served_plans(stack, local, trained: StageOutput, rows, plan: RunPlan, cap: dict) -> dict:
+    """Base and tuned as endpoint plans on one llama.cpp server that lives as long as `stack`."""
+    from answers._served import served_contestants
+    from train._sources import gguf_path
+
+    config = train.resolve_model(local.model).path / "config.json"
+    served = stack.enter_context(
+        served_contestants(gguf_path(local.model), {"tuned": trained.path / "adapter"}, config,
+                           trained.path.parent / f".lora-gguf-{trained.key[:12]}")
+    )  # fmt: skip
+    served_cap = {**cap, "rule": f"{cap['rule']}, counted with {local.model}'s tokenizer"}
+    settings = plan.generation.with_cap(cap["max_new_tokens"])
+    return {name: answers.plan_endpoint(served[name], rows, settings, served_cap) for name in ("base", "tuned")}
+
+
+def _answer_all(domain, rows, plans, plan, local_cap, endpoint_factory, judge_identity, track, report):
+    cap, model_name = local_cap  # the local model's cap and the tokenizer that counted it
     for contestant in plan.contestants:
-        endpoint_cap = {**cap, "rule": f"{cap['rule']}, counted with {local.model}'s tokenizer"}
+        endpoint_cap = {**cap, "rule": f"{cap['rule']}, counted with {model_name}'s tokenizer"}
         settings = plan.generation.with_cap(cap["max_new_tokens"])
         plans[contestant.name] = answers.plan_endpoint(contestant, rows, settings, endpoint_cap)
     outputs, records = {}, {}
@@ -126,6 +170,7 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
     domain = synth.load_domain(plan.domain_dir)
     spec = train.load_recipe(recipe_path(plan.domain_dir, plan.recipe)).with_overrides(max_steps=plan.max_steps)
     models = plan.models or (spec.base_model,)
+    check_engine(plan.answers_engine, models)
     began = time.perf_counter()
     t = time.perf_counter()
     dataset = run_synth_stage(plan.domain_dir, synth.SynthSettings.sized(plan.size, seed=plan.seed))

@@ -198,7 +198,9 @@ def results_record(
         "config": {
             "recipe": {k: v for k, v in recipe.items() if k != "description"},
             "model": metrics["model"],
-            "adapter_sha256": answers["tuned"]["material"]["adapter_sha256"],
+            # the trained adapter's hash, whatever engine answered with it (an engine's answers are
+            # keyed by its own identity, which carries the LoRA GGUF's hash instead)
+            "adapter_sha256": answers["tuned"]["material"].get("adapter_sha256") or _tree_sha(train_dir / "adapter"),
             "prompt_format": metrics["prompt_format"],
             "contestants": {
                 name: {
@@ -234,3 +236,9 @@ def results_record(
         "samples": {name: name for name in SAMPLE_FILES},
         "stages": stages,
     }
+
+
+def _tree_sha(folder: Path) -> str:
+    from train._hashing import sha256_tree
+
+    return sha256_tree(folder)
