@@ -105,63 +105,52 @@ def answer_and_judge(
     local = answers.LocalContestant(
         model=metrics["model"]["spec"], prompt_format=metrics["prompt_format"], sequence_len=recipe.sequence_len
     )
-    plans = {
-        "base": answers.plan_local(local, rows, plan.generation),
-        "tuned": answers.plan_local(
-            answers.LocalContestant(**{**local.__dict__, "adapter_dir": trained.path / "adapter"}),
-            rows,
-            plan.generation,
-        ),
-    }
+    # the local base plan is made whatever engine answers: its tokenizer counts the answer cap
+    plans = {"base": answers.plan_local(local, rows, plan.generation)}
     cap = plans["base"].cap
-    with contextlib.ExitStack() as stack:
-        if plan.answers_engine == "llama.cpp":
-            plans.update(_served_plans(stack, local, trained, rows, plan, cap))
-        local_cap = (cap, local.model)
-        return _answer_all(domain, rows, plans, plan, local_cap, endpoint_factory, judge_identity, track, report)
-
-
-def _served_plans(stack, local, trained: StageOutput, rows, plan: RunPlan, cap: dict) -> dict:
-    """Base and tuned as endpoint plans on one llama.cpp server that lives as long as `stack`."""
-    from answers._served import served_contestants
-    from train._sources import gguf_path
-
-    config = train.resolve_model(local.model).path / "config.json"
-    served = stack.enter_context(
-        served_contestants(gguf_path(local.model), {"tuned": trained.path / "adapter"}, config,
-                           trained.path.parent / f".lora-gguf-{trained.key[:12]}")
-    )  # fmt: skip
-    served_cap = {**cap, "rule": f"{cap['rule']}, counted with {local.model}'s tokenizer"}
-    settings = plan.generation.with_cap(cap["max_new_tokens"])
-    return {name: answers.plan_endpoint(served[name], rows, settings, served_cap) for name in ("base", "tuned")}
-
-
-def _answer_all(domain, rows, plans, plan, local_cap, endpoint_factory, judge_identity, track, report):
-    cap, model_name = local_cap  # the local model's cap and the tokenizer that counted it
-    for contestant in plan.contestants:
-        endpoint_cap = {**cap, "rule": f"{cap['rule']}, counted with {model_name}'s tokenizer"}
-        settings = plan.generation.with_cap(cap["max_new_tokens"])
-        plans[contestant.name] = answers.plan_endpoint(contestant, rows, settings, endpoint_cap)
+    endpoint_cap = {**cap, "rule": f"{cap['rule']}, counted with {local.model}'s tokenizer"}
+    endpoint_settings = plan.generation.with_cap(cap["max_new_tokens"])
     outputs, records = {}, {}
-    for name, answer_plan in plans.items():
-        t = time.perf_counter()
-        out = run_answers_stage(domain.name, name, answer_plan, progress=track)
-        outputs[name], records[f"answers:{name}"] = out, stage_record(out, time.perf_counter() - t)
-        res = out.result
-        records[f"answers:{name}"]["generated_this_invocation"] = 0 if out.reused else res["answered_now"]
-        state = "reused, 0 generated" if out.reused else f"{res['answered_now']} generated"
-        failed = f", {res['failed']} FAILED (rerun to retry)" if res["failed"] else ""
-        loops = f", loop guard fired in {res['loop_blocked']}" if res.get("loop_blocked") else ""
-        report(
-            f"answers {name}: {out.path} ({state}, {res['truncated']} of {res['items']} cut at "
-            f"{res['max_new_tokens']} tokens{loops}{failed})"
-        )
+    with contextlib.ExitStack() as stack:  # a served engine lives until every answer is in
+        if plan.answers_engine == "llama.cpp":
+            remote = _served(stack, local.model, trained)
+        else:
+            tuned = answers.LocalContestant(**{**local.__dict__, "adapter_dir": trained.path / "adapter"})
+            plans["tuned"], remote = answers.plan_local(tuned, rows, plan.generation), {}
+        remote.update({c.name: c for c in plan.contestants})
+        for name, contestant in remote.items():
+            plans[name] = answers.plan_endpoint(contestant, rows, endpoint_settings, endpoint_cap)
+        for name, answer_plan in plans.items():
+            t = time.perf_counter()
+            out = run_answers_stage(domain.name, name, answer_plan, progress=track)
+            outputs[name], records[f"answers:{name}"] = out, stage_record(out, time.perf_counter() - t)
+            res = out.result
+            records[f"answers:{name}"]["generated_this_invocation"] = 0 if out.reused else res["answered_now"]
+            state = "reused, 0 generated" if out.reused else f"{res['answered_now']} generated"
+            failed = f", {res['failed']} FAILED (rerun to retry)" if res["failed"] else ""
+            loops = f", loop guard fired in {res['loop_blocked']}" if res.get("loop_blocked") else ""
+            report(
+                f"answers {name}: {out.path} ({state}, {res['truncated']} of {res['items']} cut at "
+                f"{res['max_new_tokens']} tokens{loops}{failed})"
+            )
     t = time.perf_counter()
     judged = run_judge_stage(domain, rows, outputs, endpoint_factory, judge_identity, plan.judge, None, track)
     records["judge"] = stage_record(judged, time.perf_counter() - t)
     state = "reused" if judged.reused else ("judged" if judged.complete else "judged, with FAILED requests")
     report(f"judge: {judged.path} ({state})")
     return outputs, judged, records
+
+
+def _served(stack: contextlib.ExitStack, model: str, trained: StageOutput) -> dict:
+    """{"base", "tuned"} contestants on one llama.cpp server that lives as long as `stack`."""
+    from answers._served import served_contestants
+    from train._sources import gguf_path
+
+    config = train.resolve_model(model).path / "config.json"
+    work = trained.path.parent / f".lora-gguf-{trained.key[:12]}"
+    return dict(stack.enter_context(
+        served_contestants(gguf_path(model), {"tuned": trained.path / "adapter"}, config, work)
+    ))  # fmt: skip
 
 
 def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) -> list[Path]:
