@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,21 +20,33 @@ class StageOutput:
     complete: bool = True  # False: a resumable partial folder (an endpoint failed; a rerun retries)
 
 
-def synth_material(domain: synth.Domain, settings: synth.SynthSettings) -> dict:
-    return {
+def synth_material(domain: synth.Domain, settings: synth.SynthSettings, real: Path | None = None) -> dict:
+    material = {
         "stage": "synth",
         "domain": domain.name,
         "domain_files": domain.files_hash,
         "settings": settings.to_dict(),
         "code": code_hash("synth"),
     }
+    if real is not None:  # the card's coverage section depends on the real queries' bytes
+        material["real_queries"] = {
+            "name": Path(real).name,
+            "sha256": hashlib.sha256(Path(real).read_bytes()).hexdigest(),
+        }
+    return material
 
 
 def run_synth_stage(
-    domain_dir: Path, settings: synth.SynthSettings, out: Path | None = None, progress=None
+    domain_dir: Path,
+    settings: synth.SynthSettings,
+    out: Path | None = None,
+    progress=None,
+    real: Path | None = None,
 ) -> StageOutput:
+    """`real`: a text,category CSV of real customer queries; the card then reports their coverage."""
     domain = synth.load_domain(domain_dir)
-    material = synth_material(domain, settings)
+    real_df = synth.read_real_queries(Path(real)) if real is not None else None  # bad file: fail before work
+    material = synth_material(domain, settings, real)
     key = stable_hash(material)
     folder = Path(out) if out else home() / domain.name / f"synth-{key[:12]}"
     if is_complete(folder, key):
@@ -44,6 +57,10 @@ def run_synth_stage(
     summary: dict = {}
     with atomic_output(folder, "synth", key, material, summary=summary) as tmp:
         result = synth.synthesize(domain, settings, progress)
-        synth.save(result, tmp)
+        coverage = None
+        if real_df is not None:
+            (progress or (lambda step: None))(f"measuring coverage of {Path(real).name}")
+            coverage = synth.measure_coverage(real_df, result.splits["train"])
+        synth.save(result, tmp, coverage, Path(real).name if real is not None else None)
         summary.update(counts={k: len(v) for k, v in result.splits.items()})
     return StageOutput(folder, key, reused=False, result=result)

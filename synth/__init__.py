@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._coverage import coverage_table, read_real_queries
+from ._copying import NearCopy, near_copies
+from ._coverage import coverage_summary, coverage_table, measure_coverage, read_real_queries
 from ._domain import Domain, Intent, Policy, load_domain
 from ._embeddings import embed, load_embedder, shipped_minilm
 from ._errors import DomainError
@@ -35,7 +36,11 @@ __all__ = [
     "read_jsonl",
     "repair_jsonl_tail",
     "validate_schema",
+    "coverage_summary",
     "coverage_table",
+    "measure_coverage",
+    "near_copies",
+    "NearCopy",
     "embed",
     "load_domain",
     "load_embedder",

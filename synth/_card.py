@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ._coverage import coverage_summary
 from ._synthesize import SPLITS, SynthResult
 
 FIELDS = {
@@ -112,7 +113,52 @@ def _filters(result: SynthResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def data_card(result: SynthResult, count_tokens, file_hashes: dict[str, str]) -> str:
+def _coverage_section(d, coverage: pd.DataFrame | None, real_name: str | None) -> list[str]:
+    head = "## Coverage of real customer language"
+    if coverage is None:
+        return [
+            head,
+            "Not measured for this dataset. To see which real customer questions the templates miss, build it "
+            f"with `bench synth {d.name} --real FILE.csv` (a `text,category` CSV of real queries), or run "
+            f"`bench data coverage {d.name} --real FILE.csv`.",
+            "",
+        ]
+    a = coverage.attrs
+    poor = coverage[coverage["poorly_covered"]]["category"].tolist()
+    shown = coverage.rename(
+        columns={
+            "category": "real category",
+            "covered": f"share >= {a['threshold']}",
+            "nearest_intent": "nearest synthetic intent",
+            "poorly_covered": "poorly covered",
+        }
+    )
+    return [
+        head,
+        f"Real queries from `{real_name}` are a yardstick only: none of their text is in the templates. "
+        "For each real query, the cosine similarity (all-MiniLM-L6-v2) of its nearest query in this dataset's "
+        "train split; per real category its mean, median and 10th percentile, the share at or above "
+        f"{a['threshold']}, and the synthetic intent most often nearest. A category is poorly covered when its "
+        f"median is below {a['threshold']}. Worst covered first.",
+        "",
+        f"**{coverage_summary(coverage)}.**",
+        "",
+        "Still poorly covered (write intents or query templates for these next): "
+        + (", ".join(f"`{c}`" for c in poor) if poor else "none")
+        + ".",
+        "",
+        _md(shown, index=False),
+        "",
+    ]
+
+
+def data_card(
+    result: SynthResult,
+    count_tokens,
+    file_hashes: dict[str, str],
+    coverage: pd.DataFrame | None = None,
+    real_name: str | None = None,
+) -> str:
     d, s = result.domain, result.settings
     dec = result.decontamination
     near, resp = dec["near_duplicates"], dec["responses"]
@@ -231,6 +277,7 @@ def data_card(result: SynthResult, count_tokens, file_hashes: dict[str, str]) ->
             _md(pd.DataFrame(short), index=False),
             "",
         ]
+    parts += _coverage_section(d, coverage, real_name)
     parts += [
         "## Categories",
         _md(_counts(result, "category")),

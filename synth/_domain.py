@@ -108,6 +108,7 @@ def load_domain(root: Path) -> Domain:
         raise DomainError(root / "intents", "no intent files (intents/*.yaml)")
     intents: list[Intent] = []
     seen: dict[str, str] = {}
+    slot_lists: dict[str, tuple[tuple[str, ...], str]] = {}  # slot -> (values, first intent's file:line)
     for path in files:
         doc = load_yaml(path)
         validate_schema(doc, "intents")
@@ -118,6 +119,16 @@ def load_domain(root: Path) -> Domain:
             if intent.name in seen:
                 raise doc.error(["intents", i, "intent"], f"'{intent.name}' is already defined at {seen[intent.name]}")
             seen[intent.name] = intent.source
+            for slot, values in intent.slots.items():
+                first = slot_lists.setdefault(slot, (values, intent.source))
+                # A slot's values are split between train and test by the slot's name and values, so one
+                # name with two value lists could put a test value of one intent in another's train.
+                if first[0] != values:
+                    raise doc.error(
+                        ["intents", i, "slots"] if "slots" in raw else ["intents", i],
+                        f"slot {{{slot}}} has other values here than at {first[1]}; a slot name has one "
+                        "value list (give the other one its own name, or define it once in slots.yaml)",
+                    )
             intents.append(intent)
     return Domain(
         name=meta.data["name"],

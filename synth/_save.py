@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import datasets
+import pandas as pd
 
 from ._card import data_card
 from ._export import to_dataset_dict, write_jsonl
@@ -14,8 +15,12 @@ from ._synthesize import SynthResult
 from .filters import load_token_counter
 
 
-def save(result: SynthResult, out: Path) -> dict[str, str]:
-    """Write every output file into `out` (the caller makes it atomic); return sha256 per JSONL file."""
+def save(
+    result: SynthResult, out: Path, coverage: pd.DataFrame | None = None, real_name: str | None = None
+) -> dict[str, str]:
+    """Write every output file into `out` (the caller makes it atomic); return sha256 per JSONL file.
+    `coverage` (from `measure_coverage` on the train split, against the real queries file `real_name`)
+    goes into the card and coverage.csv."""
     datasets.disable_progress_bars()
     dd = to_dataset_dict(result.domain, result.splits)
     dd.save_to_disk(str(out / "dataset"))
@@ -36,7 +41,10 @@ def save(result: SynthResult, out: Path) -> dict[str, str]:
         "shortfalls": result.shortfalls,
         "files": hashes,
     }
+    if coverage is not None:
+        coverage.to_csv(out / "coverage.csv", index=False)
+        report["coverage"] = {"real_queries": real_name, **coverage.attrs}
     (out / "synth_report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     count, _ = load_token_counter(result.settings.filters.tokenizer)
-    (out / "data_card.md").write_text(data_card(result, count, hashes), encoding="utf-8")
+    (out / "data_card.md").write_text(data_card(result, count, hashes, coverage, real_name), encoding="utf-8")
     return hashes

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -42,8 +41,6 @@ def coverage(
     real_df = synth.read_real_queries(real, sample_per_category or None, seed)
     d = synth.load_domain(domain_dir(domain))
     rows = synth.synthesize(d, synth.SynthSettings.sized(size, seed=seed)).splits["train"]
-    model = synth.load_embedder()
-    total = len(real_df) + len(rows)
     with Progress(
         TextColumn("embedding"),
         BarColumn(),
@@ -52,16 +49,8 @@ def coverage(
         console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task("embedding", total=total)
-
-        def embed_texts(texts: list[str]) -> np.ndarray:
-            chunks = []
-            for i in range(0, len(texts), 256):
-                chunks.append(synth.embed(model, texts[i : i + 256]))
-                bar.advance(task, len(chunks[-1]))
-            return np.concatenate(chunks)
-
-        table = synth.coverage_table(real_df, rows, embed_texts, threshold)
+        task = bar.add_task("embedding", total=len(real_df) + len(rows))
+        table = synth.measure_coverage(real_df, rows, threshold, advance=lambda n: bar.advance(task, n))
     show = Table(
         title=f"Coverage of {real.name} ({len(real_df)} real queries) by {len(rows)} synthetic {d.name} queries"
     )
@@ -90,6 +79,7 @@ def coverage(
         )
     console.print(show)
     poor = table[table["poorly_covered"]]["category"].tolist()
+    console.print(synth.coverage_summary(table))
     console.print(
         f"{len(poor)} of {len(table)} real categories poorly covered (median < {threshold}): "
         + (", ".join(poor) if poor else "none")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -26,6 +27,11 @@ def synth_command(
         help="Count lengths in this model's tokens: a model spec (smollm2-135m) or a local Hugging Face "
         "folder; whitespace words when omitted.",
     ),
+    real: Path | None = typer.Option(
+        None,
+        help="A text,category CSV of real customer queries: the data card then lists how well the train "
+        "split covers each real category (a yardstick; none of its text is used).",
+    ),
 ) -> None:
     """Generate, filter, split and decontaminate a domain's synthetic dataset.
 
@@ -35,6 +41,7 @@ def synth_command(
     Examples:
       bench synth banking
       bench synth banking --seed 1 --size 200 --out /tmp/banking-small
+      bench synth banking --real ../shared/data/banking77/train.csv
     """
     if size < 1:
         raise fail(f"--size must be at least 1, got {size}")
@@ -53,7 +60,7 @@ def synth_command(
     ) as bar:
         task = bar.add_task("loading domain", total=None)
         output = run_synth_stage(
-            domain_dir(domain), settings, out, progress=lambda step: bar.update(task, description=step)
+            domain_dir(domain), settings, out, progress=lambda step: bar.update(task, description=step), real=real
         )
     seconds = time.perf_counter() - start
     if output.reused:
@@ -85,4 +92,11 @@ def synth_command(
     )
     if result.shortfalls:
         console.print(f"[yellow]shortfalls[/] (intents short of their quota): {result.shortfalls}")
+    if real is not None:
+        report = json.loads((output.path / "synth_report.json").read_text(encoding="utf-8"))["coverage"]
+        console.print(
+            f"coverage of {real.name}: {report['covered_categories']} of {report['categories']} real categories "
+            f"covered, mean best similarity {report['mean_similarity']:.3f} "
+            f"(per category: {output.path / 'coverage.csv'})"
+        )
     console.print(f"wrote {output.path} (data card: {output.path / 'data_card.md'}) in {seconds:.1f} s")

@@ -92,7 +92,10 @@ def test_unknown_domain_and_bad_options_exit_2(tmp_path):
 
 def test_validate_and_list(small_domain):
     res = run_bench("validate", "banking", cwd=REPO)
-    assert res.returncode == 0 and "valid" in res.stdout and "43 intents" in res.stdout
+    from synth import load_domain
+
+    n = len(load_domain(REPO / "benchmarks" / "banking").intents)
+    assert res.returncode == 0 and "valid" in res.stdout and f"{n} intents" in res.stdout
     res = run_bench("list", cwd=small_domain.parent.parent)
     assert res.returncode == 0 and "toy" in res.stdout
     (small_domain / "policy.yaml").write_text("bank: [unclosed\n")
@@ -151,7 +154,7 @@ def test_coverage_prints_a_figure_per_category(tmp_path):
 
     table = pd.read_csv(out)
     assert len(table) == 77 and table["median"].between(-1, 1).all()
-    assert "poorly covered" in res.stdout
+    assert "poorly covered" in res.stdout and "mean best similarity" in res.stdout
     res = run_bench("data", "coverage", "banking", "--real", str(tmp_path / "missing.csv"), cwd=REPO)
     assert res.returncode == 2 and "missing.csv" in res.stderr
 
@@ -235,3 +238,17 @@ def test_judge_command_against_an_openai_compatible_endpoint(tmp_path):
     for path in (tmp_path / "home").rglob("*"):
         if path.is_file():
             assert b"sk-cli-secret-77" not in path.read_bytes(), path
+
+
+def test_synth_real_puts_coverage_in_the_card_and_a_bad_file_stops_before_work(tmp_path):
+    real = tmp_path / "real.csv"
+    real.write_text("text,category\nmy card never came in the post,card_arrival\nhow do i bake bread,cooking\n")
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home")}
+    res = run_bench("synth", "banking", "--size", "30", "--real", str(real), "--out", str(tmp_path / "d"), env=env)
+    assert res.returncode == 0, res.stderr
+    assert "coverage of real.csv:" in res.stdout and "of 2 real categories covered" in " ".join(res.stdout.split())
+    card = (tmp_path / "d" / "data_card.md").read_text()
+    poor = card.split("Still poorly covered (write intents or query templates for these next): ")[1].split("\n")[0]
+    assert "`cooking`" in poor and (tmp_path / "d" / "coverage.csv").is_file()
+    res = run_bench("synth", "banking", "--real", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "e"), env=env)
+    assert res.returncode == 2 and "nope.csv" in res.stderr and not (tmp_path / "e").exists()

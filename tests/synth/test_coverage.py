@@ -62,3 +62,32 @@ def test_read_real_queries_samples_per_category_and_checks_columns(tmp_path):
         read_real_queries(bad)
     with pytest.raises(DomainError, match="file not found"):
         read_real_queries(tmp_path / "nope.csv")
+
+
+def test_the_data_card_lists_coverage_per_real_category_and_the_poor_ones(small_domain, tmp_path):
+    import json
+
+    domain = synth.load_domain(small_domain)
+    result = synth.synthesize(domain, synth.SynthSettings.sized(20, seed=0))
+    real = pd.DataFrame(
+        {
+            "text": ["what time do you open", "when can i phone you", "how do I cook rice", "best pasta recipe"],
+            "category": ["hours", "hours", "cooking", "cooking"],
+        }
+    )
+    coverage = synth.measure_coverage(real, result.splits["train"], threshold=0.5)
+    assert coverage.attrs["n_real"] == 4 and coverage.attrs["n_synthetic"] == len(result.splits["train"])
+    synth.save(result, tmp_path / "with", coverage, "real.csv")
+    card = (tmp_path / "with" / "data_card.md").read_text()
+    section = card.split("## Coverage of real customer language")[1].split("\n## ")[0]
+    assert "Still poorly covered (write intents or query templates for these next): `cooking`." in section
+    assert "| hours " in section and "| cooking " in section and "`real.csv`" in section
+    assert f"over 4 real queries, nearest of {len(result.splits['train'])} synthetic train queries" in section
+    assert list(pd.read_csv(tmp_path / "with" / "coverage.csv")["category"]) == ["cooking", "hours"]
+    report = json.loads((tmp_path / "with" / "synth_report.json").read_text())["coverage"]
+    assert report["real_queries"] == "real.csv" and report["covered_categories"] == 1
+
+    synth.save(result, tmp_path / "without")
+    card = (tmp_path / "without" / "data_card.md").read_text()
+    assert "## Coverage of real customer language\nNot measured" in card
+    assert not (tmp_path / "without" / "coverage.csv").exists()

@@ -171,3 +171,12 @@ def test_policy_kinds_are_checked(small_domain):
     _edit(policy, "kinds: {fax: phone}", "kinds: {phone: phone}")
     assert load_domain(small_domain).policy.kind("contact.phone") == "phone"
     assert load_domain(small_domain).policy.kind("contact.hours") == "text"
+
+
+def test_one_slot_name_with_two_value_lists_is_rejected(small_domain):
+    # the held-out split is seeded by a slot's values: two lists under one name could leak test values into train
+    path = small_domain / "intents" / "out_of_scope.yaml"
+    _edit(path, "    checks: {refuse: true}", "    checks: {refuse: true}\n    slots:\n      when: [today, tomorrow]")
+    _edit(path, '"Write my homework for me."', '"Write my homework for me by {when}."')
+    err = str(_error(small_domain))
+    assert "out_of_scope.yaml" in err and "slot {when} has other values here than at" in err and "general.yaml" in err

@@ -77,8 +77,11 @@ def test_copy_balance_removes_copying_as_a_shortcut(splits, examples):
     assert copied("Call 0800 999.", "You can call 0800 123 any time.") == 2 / 3
     # the share of (yes, no) pairs in which the yes answer copies more of the reference, ties half
     assert _label_auc(examples["train"], "copied")["unsupported"] < 0.35
-    domain, data = splits
-    balanced = verifier_rows(domain, data["train"], VerifierData(examples=400, copy_balance=True))["train"]
+    domain = splits[0]
+    # the default 1,000 train rows: at 300 only a handful of rows come from the refusing intents, too few
+    # for the refusal question's AUC to be more than noise
+    train_rows = synth.synthesize(domain, synth.SynthSettings.sized(1000, seed=0)).splits["train"]
+    balanced = verifier_rows(domain, train_rows, VerifierData(examples=800, copy_balance=True))["train"]
     for item in ("unsupported", "refusal", "secret"):
         assert 0.35 <= _label_auc(balanced, "copied")[item] <= 0.65, item
 
