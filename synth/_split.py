@@ -42,4 +42,24 @@ def hold_out(domain: Domain, seed: int, fraction: float) -> HeldOut:
             train_v, test_v = partition(list(vals), fraction, rng)
             values[intent.name]["train"][slot] = tuple(train_v)
             values[intent.name]["test"][slot] = tuple(test_v)
+    _one_side_per_value(values)
     return HeldOut(queries=queries, values=values)
+
+
+def _one_side_per_value(values: dict) -> None:
+    """One value under two slot names ("credit card" in {card} and in {source_card}) can be split to test for
+    one and to train for the other. Such a value leaves the test side of every slot that can spare it, then
+    the train side of every slot that can; so no test query shares a value with train. In place; a no-op
+    (the same split) when no value is on both sides."""
+
+    def on(side: str) -> set[str]:
+        return {v.lower() for by_side in values.values() for vals in by_side[side].values() for v in vals}
+
+    for side, other in (("test", "train"), ("train", "test")):
+        shared = on(side) & on(other)
+        for by_side in values.values():
+            for slot, vals in by_side[side].items():
+                by_side[side][slot] = tuple(v for v in vals if v.lower() not in shared) or vals
+    left = on("test") & on("train")
+    if left:
+        raise ValueError(f"slot values {sorted(left)} are both the only test and the only train values of slots")

@@ -140,3 +140,17 @@ def test_response_overlap_is_measured_with_facts_masked():
     assert response_report(train, same_words, 5)["max_overlap"] == 1.0
     assert response_report(train, same_words, 5)["identical_to_a_train_response"] == 1
     assert response_report(train, only_fact, 5)["with_any_overlap"] == 0  # the shared fact value is masked
+
+
+def test_a_value_shared_by_two_slot_names_is_never_on_both_sides(banking):
+    # "credit card" is a value of {card} and of {source_card}; each slot's own split could disagree on it
+    from synth._split import hold_out
+
+    for seed in range(8):
+        held = hold_out(banking, seed, 0.25)
+        side = {
+            s: {v.lower() for i in held.values.values() for vals in i[s].values() for v in vals}
+            for s in ("train", "test")
+        }
+        assert side["test"] and not side["train"] & side["test"], seed
+        assert all(vals for i in held.values.values() for s in ("train", "test") for vals in i[s].values())
