@@ -141,7 +141,7 @@ def _coverage_section(d, coverage: pd.DataFrame | None, real_name: str | None) -
         f"{a['threshold']}, and the synthetic intent most often nearest. A category is poorly covered when its "
         f"median is below {a['threshold']}. Worst covered first.",
         "",
-        f"**{coverage_summary(coverage)}.**",
+        f"**{coverage_summary(a)}.**",
         "",
         "Still poorly covered (write intents or query templates for these next): "
         + (", ".join(f"`{c}`" for c in poor) if poor else "none")

@@ -3,7 +3,7 @@ similarity of its nearest synthetic query, summarised per real category."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -95,9 +95,9 @@ def measure_coverage(
     return coverage_table(real, synthetic, embed_texts, threshold)
 
 
-def coverage_summary(table: pd.DataFrame) -> str:
-    """One line: categories covered and the mean best similarity, with what they were measured on."""
-    a = table.attrs
+def coverage_summary(a: Mapping) -> str:
+    """One line: categories covered and the mean best similarity, with what they were measured on, from a
+    coverage table's `attrs` (or their copy in synth_report.json's "coverage")."""
     return (
         f"{a['covered_categories']} of {a['categories']} real categories covered (median nearest similarity >= "
         f"{a['threshold']}); mean best similarity {a['mean_similarity']:.3f} over {a['n_real']} real queries, "

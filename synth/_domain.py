@@ -121,8 +121,8 @@ def load_domain(root: Path) -> Domain:
             seen[intent.name] = intent.source
             for slot, values in intent.slots.items():
                 first = slot_lists.setdefault(slot, (values, intent.source))
-                # A slot's values are split between train and test by the slot's name and values, so one
-                # name with two value lists could put a test value of one intent in another's train.
+                # One slot name, one value list: a name's values split the same way in every intent that
+                # uses it (values shared across names are kept to one side by synth/_split.py).
                 if first[0] != values:
                     raise doc.error(
                         ["intents", i, "slots"] if "slots" in raw else ["intents", i],

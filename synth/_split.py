@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 
 from ._domain import Domain
+from ._errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,11 @@ def hold_out(domain: Domain, seed: int, fraction: float) -> HeldOut:
             train_v, test_v = partition(list(vals), fraction, rng)
             values[intent.name]["train"][slot] = tuple(train_v)
             values[intent.name]["test"][slot] = tuple(test_v)
-    _one_side_per_value(values)
+    _one_side_per_value(values, domain)
     return HeldOut(queries=queries, values=values)
 
 
-def _one_side_per_value(values: dict) -> None:
+def _one_side_per_value(values: dict, domain: Domain) -> None:
     """One value under two slot names ("credit card" in {card} and in {source_card}) can be split to test for
     one and to train for the other. Such a value leaves the test side of every slot that can spare it, then
     the train side of every slot that can; so no test query shares a value with train. In place; a no-op
@@ -62,4 +63,8 @@ def _one_side_per_value(values: dict) -> None:
                 by_side[side][slot] = tuple(v for v in vals if v.lower() not in shared) or vals
     left = on("test") & on("train")
     if left:
-        raise ValueError(f"slot values {sorted(left)} are both the only test and the only train values of slots")
+        raise DomainError(
+            domain.root / "slots.yaml",
+            f"slot values {sorted(left)} are the only test values of one slot and the only train values of "
+            "another; give one of those slots more values",
+        )

@@ -79,7 +79,7 @@ def coverage(
         )
     console.print(show)
     poor = table[table["poorly_covered"]]["category"].tolist()
-    console.print(synth.coverage_summary(table))
+    console.print(synth.coverage_summary(table.attrs))
     console.print(
         f"{len(poor)} of {len(table)} real categories poorly covered (median < {threshold}): "
         + (", ".join(poor) if poor else "none")

@@ -10,6 +10,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+import synth
 from synth import FilterSettings, SynthSettings
 
 from .._domains import domain_dir
@@ -95,8 +96,6 @@ def synth_command(
     if real is not None:
         report = json.loads((output.path / "synth_report.json").read_text(encoding="utf-8"))["coverage"]
         console.print(
-            f"coverage of {real.name}: {report['covered_categories']} of {report['categories']} real categories "
-            f"covered, mean best similarity {report['mean_similarity']:.3f} "
-            f"(per category: {output.path / 'coverage.csv'})"
+            f"coverage of {real.name}: {synth.coverage_summary(report)} (per category: {output.path / 'coverage.csv'})"
         )
     console.print(f"wrote {output.path} (data card: {output.path / 'data_card.md'}) in {seconds:.1f} s")
