@@ -40,7 +40,11 @@ def _digest(obj: object) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
 
 
-def plan_local(contestant: LocalContestant, rows: list[dict], settings: GenerationSettings) -> AnswerPlan:
+def plan_local(
+    contestant: LocalContestant, rows: list[dict], settings: GenerationSettings, cap: dict | None = None
+) -> AnswerPlan:
+    """`cap`: how the answer cap was chosen elsewhere (rows without references, such as real
+    queries, take the cap derived for the synthetic test items); None: derived from `rows`."""
     from train import resolve_model
     from train._hashing import sha256_tree
     from train._model import load_tokenizer
@@ -51,7 +55,8 @@ def plan_local(contestant: LocalContestant, rows: list[dict], settings: Generati
     seq2seq = source.model_type == "seq2seq"
     fmt, seq_len = contestant.prompt_format, contestant.sequence_len
     prompts = [prompt_ids(r, tok, fmt, seq2seq, seq_len) for r in rows]
-    cap = derived_cap([len(completion_ids(r, tok, fmt, seq2seq)) for r in rows])
+    if cap is None:
+        cap = derived_cap([len(completion_ids(r, tok, fmt, seq2seq)) for r in rows])
     if settings.max_new_tokens is not None:
         cap = {**cap, "max_new_tokens": settings.max_new_tokens, "rule": "set by --max-new-tokens"}
     resolved = settings.with_cap(cap["max_new_tokens"]).resolved()

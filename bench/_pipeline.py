@@ -15,7 +15,7 @@ import answers
 import synth
 import train
 from judge._run import JudgeSettings
-from leaderboard import SAMPLE_FILES, results_record
+from leaderboard import REAL_FOLDER, SAMPLE_FILES, results_record
 
 from ._answers_stage import run_answers_stage
 from ._judge_stage import run_judge_stage
@@ -42,6 +42,8 @@ class RunPlan:
     # "transformers" (batched generate, the default: measured faster on 2 cores) or "llama.cpp":
     # base and tuned served by one llama.cpp server (base GGUF + the adapter as a LoRA GGUF)
     answers_engine: str = "transformers"
+    real_queries: Path | None = None  # a text,category CSV of real queries, answered and judged without references
+    real_items: int | None = answers.DEFAULT_REAL_ITEMS  # a seeded sample of this many of them (all when None)
 
 
 ANSWER_ENGINES = ("transformers", "llama.cpp")
@@ -87,6 +89,41 @@ def stage_record(out: StageOutput, seconds: float) -> dict:
     }
 
 
+@dataclass
+class Judged:
+    """What `answer_and_judge` made: the answers stages and judge stage of the synthetic test, and,
+    with real queries, theirs (`real_rows` the sampled queries)."""
+
+    outputs: dict[str, StageOutput]
+    judged: StageOutput
+    records: dict[str, dict]
+    real_rows: list[dict] = field(default_factory=list)
+    real_outputs: dict[str, StageOutput] = field(default_factory=dict)
+    real_judged: StageOutput | None = None
+
+    @property
+    def complete(self) -> bool:
+        stages = [self.judged, *self.outputs.values(), *self.real_outputs.values()]
+        return all(s.complete for s in stages + ([self.real_judged] if self.real_judged else []))
+
+
+def _answer(domain: str, name: str, answer_plan, records: dict, label: str, track, report) -> StageOutput:
+    t = time.perf_counter()
+    out = run_answers_stage(domain, f"{name}{label}", answer_plan, progress=track)
+    key = f"answers{'-real' if label else ''}:{name}"
+    records[key] = stage_record(out, time.perf_counter() - t)
+    res = out.result
+    records[key]["generated_this_invocation"] = 0 if out.reused else res["answered_now"]
+    state = "reused, 0 generated" if out.reused else f"{res['answered_now']} generated"
+    failed = f", {res['failed']} FAILED (rerun to retry)" if res["failed"] else ""
+    loops = f", loop guard fired in {res['loop_blocked']}" if res.get("loop_blocked") else ""
+    report(
+        f"answers {name}{label}: {out.path} ({state}, {res['truncated']} of {res['items']} cut at "
+        f"{res['max_new_tokens']} tokens{loops}{failed})"
+    )
+    return out
+
+
 def answer_and_judge(
     domain: synth.Domain,
     dataset: StageOutput,
@@ -97,48 +134,58 @@ def answer_and_judge(
     judge_identity: dict,
     track=None,
     report=print,
-) -> tuple[dict[str, StageOutput], StageOutput, dict[str, dict]]:
+) -> Judged:
     """Answers of base, tuned and every endpoint contestant (each its own stage), then the judge
-    stage over them. Returns the answers stages, the judge stage and a stage record for each."""
+    stage over them; with `plan.real_queries`, the same for the sampled real queries (answered
+    with the synthetic test's answer cap, judged without references)."""
     metrics = json.loads((trained.path / "metrics.json").read_text())
     rows = answers.test_items(dataset.path, plan.max_items, plan.seed)
+    real_rows = (
+        answers.real_query_items(plan.real_queries, domain, plan.real_items, plan.seed) if plan.real_queries else []
+    )
     local = answers.LocalContestant(
         model=metrics["model"]["spec"], prompt_format=metrics["prompt_format"], sequence_len=recipe.sequence_len
     )
     # the local base plan is made whatever engine answers: its tokenizer counts the answer cap
-    plans = {"base": answers.plan_local(local, rows, plan.generation)}
-    cap = plans["base"].cap
+    base_plan = answers.plan_local(local, rows, plan.generation)
+    cap = base_plan.cap
     endpoint_cap = {**cap, "rule": f"{cap['rule']}, counted with {local.model}'s tokenizer"}
     endpoint_settings = plan.generation.with_cap(cap["max_new_tokens"])
-    outputs, records = {}, {}
+    sets = {"": rows, " (real queries)": real_rows} if real_rows else {"": rows}
+    made: dict[str, dict[str, StageOutput]] = {label: {} for label in sets}
+    records: dict[str, dict] = {}
     with contextlib.ExitStack() as stack:  # a served engine lives until every answer is in
-        if plan.answers_engine == "llama.cpp":
-            remote = _served(stack, local.model, trained)
-        else:
-            tuned = answers.LocalContestant(**{**local.__dict__, "adapter_dir": trained.path / "adapter"})
-            plans["tuned"], remote = answers.plan_local(tuned, rows, plan.generation), {}
+        remote = _served(stack, local.model, trained) if plan.answers_engine == "llama.cpp" else {}
         remote.update({c.name: c for c in plan.contestants})
-        for name, contestant in remote.items():
-            plans[name] = answers.plan_endpoint(contestant, rows, endpoint_settings, endpoint_cap)
-        for name, answer_plan in plans.items():
-            t = time.perf_counter()
-            out = run_answers_stage(domain.name, name, answer_plan, progress=track)
-            outputs[name], records[f"answers:{name}"] = out, stage_record(out, time.perf_counter() - t)
-            res = out.result
-            records[f"answers:{name}"]["generated_this_invocation"] = 0 if out.reused else res["answered_now"]
-            state = "reused, 0 generated" if out.reused else f"{res['answered_now']} generated"
-            failed = f", {res['failed']} FAILED (rerun to retry)" if res["failed"] else ""
-            loops = f", loop guard fired in {res['loop_blocked']}" if res.get("loop_blocked") else ""
-            report(
-                f"answers {name}: {out.path} ({state}, {res['truncated']} of {res['items']} cut at "
-                f"{res['max_new_tokens']} tokens{loops}{failed})"
-            )
+        for label, items in sets.items():
+            plans = {"base": base_plan if not label else answers.plan_local(local, items, plan.generation, cap)}
+            if plan.answers_engine != "llama.cpp":
+                tuned = answers.LocalContestant(**{**local.__dict__, "adapter_dir": trained.path / "adapter"})
+                plans["tuned"] = answers.plan_local(tuned, items, plan.generation, None if not label else cap)
+            for name, contestant in remote.items():
+                plans[name] = answers.plan_endpoint(contestant, items, endpoint_settings, endpoint_cap)
+            for name, answer_plan in plans.items():
+                made[label][name] = _answer(domain.name, name, answer_plan, records, label, track, report)
+    outputs = made[""]
     t = time.perf_counter()
     judged = run_judge_stage(domain, rows, outputs, endpoint_factory, judge_identity, plan.judge, None, track)
     records["judge"] = stage_record(judged, time.perf_counter() - t)
     state = "reused" if judged.reused else ("judged" if judged.complete else "judged, with FAILED requests")
     report(f"judge: {judged.path} ({state})")
-    return outputs, judged, records
+    result = Judged(outputs, judged, records)
+    if real_rows:
+        from ._real_stage import run_real_judge_stage
+
+        t = time.perf_counter()
+        result.real_rows, result.real_outputs = real_rows, made[" (real queries)"]
+        result.real_judged = run_real_judge_stage(
+            domain, real_rows, result.real_outputs, dataset, endpoint_factory, judge_identity, plan.judge, track
+        )
+        records["real-judge"] = stage_record(result.real_judged, time.perf_counter() - t)
+        real = result.real_judged
+        state = "reused" if real.reused else ("judged" if real.complete else "judged, with FAILED requests")
+        report(f"judge (real queries): {real.path} ({state})")
+    return result
 
 
 def _served(stack: contextlib.ExitStack, model: str, trained: StageOutput) -> dict:
@@ -178,16 +225,16 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
         trained = run_train_stage(domain.name, dataset, recipe, progress=track or False)
         train_record = stage_record(trained, time.perf_counter() - t)
         report(f"train {model}: {trained.path} ({'reused' if trained.reused else 'trained'})")
-        outputs, judged, records = answer_and_judge(
-            domain, dataset, trained, recipe, plan, endpoint_factory, judge_identity, track, report
-        )
+        made = answer_and_judge(domain, dataset, trained, recipe, plan, endpoint_factory, judge_identity, track, report)
+        outputs, judged, records = made.outputs, made.judged, made.records
         folder = (
             Path(plan.results_dir)
             / domain.name
             / run_id(model, recipe.name, run_key(trained, outputs, judge_identity, plan))
         )
-        complete = judged.complete and all(o.complete for o in outputs.values())
-        kept = _unchanged(folder, dataset.key, trained.key, judged.key) if complete else None
+        complete = made.complete
+        real_key = made.real_judged.key if made.real_judged else None
+        kept = _unchanged(folder, dataset.key, trained.key, judged.key, real_key) if complete else None
         if kept:  # the same stages: keep the record of the invocation that did the work
             written.append(kept)
             report(f"results: {kept} (unchanged)")
@@ -209,14 +256,18 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
             },
             judge_identity=judge_identity,
             task_hashes={"dataset": dataset.key, "train": trained.key, "judge": judged.key}
-            | {f"answers:{n}": o.key for n, o in outputs.items()},
+            | {f"answers:{n}": o.key for n, o in outputs.items()}
+            | ({"real-judge": real_key} if real_key else {})
+            | {f"answers-real:{n}": o.key for n, o in made.real_outputs.items()},
+            real=_real_input(plan, made),
         )
         results["complete"] = complete
         # this process's peak (ru_maxrss, KiB on Linux); the local judge server is a separate, small process
         results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         results["total_seconds_this_invocation"] = round(time.perf_counter() - began, 1)
         results.update(provenance())
-        written.append(_write_results(folder, results, judged.path))
+        real_dir = made.real_judged.path if made.real_judged else None
+        written.append(_write_results(folder, results, judged.path, real_dir))
         report(f"results: {written[-1]}")
     return written
 
@@ -228,11 +279,33 @@ def _unchanged(folder: Path, *keys: str) -> Path | None:
     except (OSError, ValueError):
         return None
     hashes = record.get("task_hashes", {})
-    same = (hashes.get("dataset"), hashes.get("train"), hashes.get("judge")) == keys
+    same = tuple(hashes.get(k) for k in ("dataset", "train", "judge", "real-judge")) == keys
     return path if same and record.get("complete", True) else None
 
 
-def _write_results(folder: Path, results: dict, judge_dir: Path) -> Path:
+def _real_input(plan: RunPlan, made: Judged) -> dict | None:
+    """What the results need of a real-query evaluation: its judge folder and where the queries came from."""
+    if not made.real_judged:
+        return None
+    from answers._real_queries import file_sha256
+
+    return {
+        "judge_dir": made.real_judged.path,
+        "answers": {name: o.result for name, o in made.real_outputs.items()},
+        "source": {
+            "file": str(plan.real_queries),
+            "sha256": file_sha256(plan.real_queries),
+            "sampled": len(made.real_rows),
+            "requested": plan.real_items,
+            "seed": plan.seed,
+            "sample": "simple random sample of the file's rows, seeded (answers/_real_queries.py)",
+            "mapping": str(plan.domain_dir / "real_queries.yaml"),
+            "mapped_items": sum(bool(r["serving_intents"]) for r in made.real_rows),
+        },
+    }
+
+
+def _write_results(folder: Path, results: dict, judge_dir: Path, real_dir: Path | None = None) -> Path:
     """Write the run's folder under a temporary name and swap it in, so it is never half-written."""
     import shutil
 
@@ -242,7 +315,11 @@ def _write_results(folder: Path, results: dict, judge_dir: Path) -> Path:
     for name in SAMPLE_FILES:
         if (judge_dir / name).is_file():
             shutil.copy2(judge_dir / name, tmp / name)
-    results["results_hash"] = stable_hash({k: results[k] for k in ("results", "comparisons", "pairwise")})
+        if real_dir and (real_dir / name).is_file():
+            (tmp / REAL_FOLDER).mkdir(exist_ok=True)
+            shutil.copy2(real_dir / name, tmp / REAL_FOLDER / name)
+    hashed = ("results", "comparisons", "pairwise", *(("real_queries",) if results.get("real_queries") else ()))
+    results["results_hash"] = stable_hash({k: results[k] for k in hashed})
     (tmp / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     swap_in(tmp, folder)
     return folder / "results.json"

@@ -12,6 +12,17 @@ from ._policy import PolicyChecker
 from ._similarity import cosine_scores
 
 
+def answer_fields(rec: dict) -> dict:
+    """What a scores row keeps of the answer record, whatever the items are."""
+    return {
+        "answer_status": rec.get("status", "ok"),
+        "answer": rec.get("answer"),
+        "answer_tokens": rec.get("answer_tokens"),
+        "truncated": rec.get("truncated"),
+        "loop_blocked": rec.get("loop_blocked"),
+    }
+
+
 def score_answers(domain: Domain, rows: list[dict], answers: dict[str, list[dict]]) -> list[dict]:
     """One row per (test item, contestant), contestants in the order given, items in row order."""
     checker = PolicyChecker(domain)
@@ -32,11 +43,7 @@ def score_answers(domain: Domain, rows: list[dict], answers: dict[str, list[dict
                 "intent": row["intent"],
                 "category": row["category"],
                 "task": row["task"],
-                "answer_status": rec.get("status", "ok"),
-                "answer": rec.get("answer"),
-                "answer_tokens": rec.get("answer_tokens"),
-                "truncated": rec.get("truncated"),
-                "loop_blocked": rec.get("loop_blocked"),
+                **answer_fields(rec),
                 "cosine": None,
                 "facts_expected": len(row.get("facts") or []),
                 "fact_recall": None,

@@ -7,7 +7,7 @@ Public entry points: `results_record(...)` for one run, `write_leaderboard(resul
 from __future__ import annotations
 
 from ._errors import LeaderboardError
-from ._results import METRICS, SAMPLE_FILES, SCHEMA, metrics_section, results_record
+from ._results import METRICS, REAL_FOLDER, REAL_METRICS, SAMPLE_FILES, SCHEMA, metrics_section, results_record
 
 
 def __getattr__(name: str):
@@ -21,6 +21,8 @@ def __getattr__(name: str):
 
 __all__ = [
     "METRICS",
+    "REAL_FOLDER",
+    "REAL_METRICS",
     "SAMPLE_FILES",
     "SCHEMA",
     "LeaderboardError",

@@ -1,6 +1,7 @@
 """leaderboard.png: one panel per metric (fact recall and fact errors first; truncation rate
 included, so a model that rambles or loops is visible), each run's contestants as points with
-clustered 95% CI bars, base and tuned side by side (matplotlib, no display needed)."""
+clustered 95% CI bars, base and tuned side by side (matplotlib, no display needed); where a run
+has a real-query evaluation, its panels follow, titled "real queries"."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ._results import METRICS  # noqa: E402
+from ._results import METRICS, REAL_METRICS  # noqa: E402
 
 TITLES = {
     "fact_recall": "policy facts stated (fact recall)",
@@ -24,21 +25,42 @@ TITLES = {
     "loop_blocked": "share of answers the loop guard changed",
 }
 COLORS = {"base": "#7f7f7f", "tuned": "#1f77b4"}
+REAL_PANELS = ("intent_served", "judge_score", "policy_pass")  # the real-query metrics charted
+REAL_TITLES = {
+    "intent_served": "real queries: answer serves the query's intent",
+    "judge_score": "real queries: LLM judge score, no reference",
+    "policy_pass": "real queries: policy pass rate",
+}
+
+
+def _panels(runs: list[dict]) -> list[tuple[str, str, str]]:
+    """(section, metric, title): the synthetic test's metrics, then the real queries' where any run has them."""
+    panels = [("results", m, TITLES[m]) for m in METRICS]
+    if any(r.get("real_queries") for r in runs):
+        panels += [("real_queries", m, REAL_TITLES[m]) for m in REAL_PANELS if m in REAL_METRICS]
+    return panels
+
+
+def _results(run: dict, section: str) -> dict:
+    return run["results"] if section == "results" else (run.get("real_queries") or {}).get("results", {})
 
 
 def plot_leaderboard(runs: list[dict], out: Path) -> None:
-    rows = -(-len(METRICS) // 2)
+    panels = _panels(runs)
+    rows = -(-len(panels) // 2)
     fig, grid = plt.subplots(rows, 2, figsize=(11, 1.1 * rows + 1.6 * max(2, len(runs) * 2)))
     axes = list(grid.flat)
-    for ax in axes[len(METRICS) :]:
+    for ax in axes[len(panels) :]:
         ax.axis("off")
     labels = [f"{r['config']['model']['spec']} / {r['config']['recipe']['name']}" for r in runs]
-    for ax, metric in zip(axes, METRICS, strict=False):
-        contestants = sorted({c for r in runs for c in r["results"]}, key=lambda c: (c != "base", c != "tuned", c))
-        width = 0.8 / len(contestants)
+    for ax, (section, metric, title) in zip(axes, panels, strict=False):
+        contestants = sorted(
+            {c for r in runs for c in _results(r, section)}, key=lambda c: (c != "base", c != "tuned", c)
+        )
+        width = 0.8 / max(1, len(contestants))
         for k, name in enumerate(contestants):
             for i, run in enumerate(runs):
-                d = run["results"].get(name, {}).get(metric)
+                d = _results(run, section).get(name, {}).get(metric)
                 if not d or d["mean"] is None:
                     continue
                 y = i + (k - (len(contestants) - 1) / 2) * width
@@ -52,7 +74,6 @@ def plot_leaderboard(runs: list[dict], out: Path) -> None:
                     capsize=3,
                     label=name if i == 0 else None,
                 )
-        title = TITLES[metric]
         if metric == "judge_score" and not all(r["judge"]["calibration_passed"] for r in runs):
             title += "\n(judge FAILED calibration)"
         ax.set_title(title, fontsize=10)
@@ -62,9 +83,11 @@ def plot_leaderboard(runs: list[dict], out: Path) -> None:
         ax.grid(axis="x", alpha=0.3)
     axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     n = runs[0]["n_samples"]
+    real = next((r["real_queries"]["n_samples"] for r in runs if r.get("real_queries")), None)
+    also = f"; real queries: CI over categories, {real['test_items']} in {real['clusters']}" if real else ""
     fig.suptitle(
         f"base vs tuned, mean with 95% bootstrap CI over intents ({n['test_items']} test items in "
-        f"{n['clusters']} intent clusters)",
+        f"{n['clusters']} intent clusters{also})",
         fontsize=11,
     )
     fig.tight_layout()

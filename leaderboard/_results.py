@@ -44,9 +44,30 @@ METRICS = {
 }
 
 
+# Real customer queries (`bench run --real-queries`): no reference answer, so no fact or cosine metric.
+# Their items are clustered by the CSV's category (one customer intent, written by many customers).
+REAL_FOLDER = "real_queries"  # the real-query judge's per-sample files, beside results.json
+REAL_CLUSTER = "category"
+REAL_METRICS = {
+    "intent_served": "share of answers whose nearest intent (all-MiniLM-L6-v2 cosine to each intent's centroid of "
+    "train-split reference answers, judge/_intent.py) is one its query's category maps to in the domain's "
+    "real_queries.yaml; queries of a mapped category only",
+    "judge_score": "LLM-judge score without a reference, judged queries only: the product over the rubric's "
+    "reference-free yes/no questions (addresses the request, states a wrong fact, refuses wrongly, asks for a "
+    "secret; judge/_rubric.py) of P(the answer a good answer gets)",
+    "policy_pass": "share of answers passing every rule-based policy check (the customer's message as the only "
+    "context; a category mapped to several intents passes if the answer passes as an answer to one)",
+    "answer_tokens": METRICS["answer_tokens"],
+    "truncated": METRICS["truncated"],
+    "loop_blocked": METRICS["loop_blocked"],
+}
+
+
 def _value(sample: dict, metric: str) -> float | None:
     if sample.get("answer_status", "ok") != "ok":
         return None  # an endpoint failed to answer: unscored on every metric, counted
+    if metric == "intent_served":
+        return float(sample["intent_served"])
     if metric == "cosine":
         return sample["cosine"]
     if metric == "fact_recall":
@@ -76,20 +97,63 @@ def _in_metric(sample: dict, metric: str) -> bool:
         return bool(sample.get("facts_expected", 1))
     if metric == "loop_blocked":  # answers made with the guard on
         return sample.get("loop_blocked") is not None
+    if metric == "intent_served":  # queries whose category maps to intents
+        return bool(sample.get("serving_intents"))
     return True
 
 
-def _paired(values: dict, clusters: dict, name: str, metric: str, seed: int) -> dict:
+def _paired(values: dict, clusters: dict, name: str, metric: str, seed: int, label: str = "") -> dict:
     """`name` minus base over the items both have in the metric, matched by question id."""
     mine, base = values[name][metric], values["base"][metric]
     common = [q for q in base if q in mine]
     return paired_difference(
         [mine[q] for q in common], [base[q] for q in common], [clusters[q] for q in common], seed,
-        f"{name}-base:{metric}",
+        f"{label}{name}-base:{metric}",
     )  # fmt: skip
 
 
-def metrics_section(judge_dir: Path, seed: int = 0) -> dict:
+def holm_family(*sections: dict) -> dict:
+    """Holm-adjust every contestant-vs-base p-value of the given sections as one family (p_holm set
+    in place); returns the family's description."""
+    family = [d for sec in sections for c in sec["comparisons"].values() for d in c.values()]
+    family += [d for sec in sections for d in sec.get("pairwise", {}).values()]
+    for d, adjusted in zip(family, holm([d["p_value"] for d in family]), strict=True):
+        d["p_holm"] = adjusted
+    what = "every contestant-vs-base comparison of this run (metrics and pairwise"
+    return {
+        "family": what + (", synthetic test and real queries)" if len(sections) > 1 else ")"),
+        "comparisons": sum(d["p_value"] is not None for d in family),
+        "adjustment": "Holm",
+    }
+
+
+def real_queries_section(judge_dir: Path, seed: int = 0) -> dict:
+    """The real-query evaluation's figures, as `metrics_section` computes the synthetic test's: per
+    contestant and metric, mean with a CI clustered by the query's category, and each contestant
+    minus base (p-values adjusted with the synthetic test's, by `results_record`)."""
+    section = metrics_section(judge_dir, seed, REAL_METRICS, REAL_CLUSTER, label="real:", adjust=False)
+    summary = json.loads((Path(judge_dir) / "judge_summary.json").read_text())
+    section["judge"] = {
+        "protocol": summary["protocol"],
+        "requests": summary["judge_requests"],
+        "calibration": "the synthetic test's (see judge.calibration): probes need references",
+    }
+    section["intent_finder"] = summary.get("intent_finder")
+    section["warnings"] = summary.get("warnings", [])
+    section["samples"] = {name: f"{REAL_FOLDER}/{name}" for name in SAMPLE_FILES if name != "pairwise.jsonl"}
+    return section
+
+
+def metrics_section(
+    judge_dir: Path,
+    seed: int = 0,
+    metrics: dict = METRICS,
+    cluster_by: str = CLUSTER,
+    label: str = "",
+    adjust: bool = True,
+) -> dict:
+    """`metrics`, `cluster_by`: the synthetic test's by default (REAL_METRICS, REAL_CLUSTER for real
+    queries); `label` prefixes the bootstrap seeds' labels; `adjust`: Holm over this section alone."""
     judge_dir = Path(judge_dir)
     samples = read_jsonl(judge_dir / "scores.jsonl")
     pairs = read_jsonl(judge_dir / "pairwise.jsonl") if (judge_dir / "pairwise.jsonl").is_file() else []
@@ -98,10 +162,10 @@ def metrics_section(judge_dir: Path, seed: int = 0) -> dict:
         by_contestant.setdefault(s["contestant"], {})[s["question_id"]] = s
     ids = sorted(by_contestant["base"])
     values = {  # per contestant and metric: question id -> value; judge_score only over the judged items
-        name: {metric: {q: _value(items[q], metric) for q in ids if _in_metric(items[q], metric)} for metric in METRICS}
+        name: {metric: {q: _value(items[q], metric) for q in ids if _in_metric(items[q], metric)} for metric in metrics}
         for name, items in by_contestant.items()
     }
-    clusters = {q: by_contestant["base"][q][CLUSTER] for q in ids}
+    clusters = {q: by_contestant["base"][q][cluster_by] for q in ids}
     results, comparisons, failures, answer_status, judge_status = {}, {}, {}, {}, {}
     for name, items in by_contestant.items():
         results[name] = {
@@ -109,16 +173,16 @@ def metrics_section(judge_dir: Path, seed: int = 0) -> dict:
                 list(values[name][metric].values()),
                 [clusters[q] for q in values[name][metric]],
                 seed,
-                f"{name}:{metric}",
+                f"{label}{name}:{metric}",
             )  # fmt: skip
-            for metric in METRICS
+            for metric in metrics
         }
         failures[name] = dict(Counter(f["rule"] for q in ids for f in items[q]["policy_failures"]))
         answer_status[name] = dict(Counter(items[q].get("answer_status", "ok") for q in ids))
         judge_status[name] = dict(Counter(items[q]["judge_status"] for q in ids))
         if name != "base":
             comparisons[f"{name} - base"] = {
-                metric: _paired(values, clusters, name, metric, seed) for metric in METRICS
+                metric: _paired(values, clusters, name, metric, seed, label) for metric in metrics
             }
     # One family: every contestant-vs-base p-value of the run (the pairwise test included).
     pairwise = (
@@ -130,30 +194,27 @@ def metrics_section(judge_dir: Path, seed: int = 0) -> dict:
         if pairs
         else {}
     )
-    family = [d for c in comparisons.values() for d in c.values()] + list(pairwise.values())
-    for d, adjusted in zip(family, holm([d["p_value"] for d in family]), strict=True):
-        d["p_holm"] = adjusted
+    section = {"results": results, "comparisons": comparisons, "pairwise": pairwise}
+    n_samples = {
+        "test_items": len(ids),
+        "clusters": len(set(clusters.values())),
+        "cluster_by": cluster_by,
+        "judged_items": sum(_in_metric(by_contestant["base"][q], "judge_score") for q in ids),
+    }
+    for metric in ("fact_recall", "intent_served"):
+        if metric in metrics:
+            n_samples["fact_items" if metric == "fact_recall" else "intent_items"] = sum(
+                _in_metric(by_contestant["base"][q], metric) for q in ids
+            )
     return {
-        "results": results,
-        "comparisons": comparisons,
-        "multiple_comparisons": {
-            "family": "every contestant-vs-base comparison of this run (metrics and pairwise)",
-            "comparisons": sum(d["p_value"] is not None for d in family),
-            "adjustment": "Holm",
-        },
-        "pairwise": pairwise,
+        **section,
+        "multiple_comparisons": holm_family(section) if adjust else None,
         "policy_failures": failures,
         "answer_status": answer_status,
         "judge_status": judge_status,
-        "metric_definitions": METRICS,
-        "statistics": METHOD,
-        "n_samples": {
-            "test_items": len(ids),
-            "clusters": len(set(clusters.values())),
-            "cluster_by": CLUSTER,
-            "fact_items": sum(_in_metric(by_contestant["base"][q], "fact_recall") for q in ids),
-            "judged_items": sum(_in_metric(by_contestant["base"][q], "judge_score") for q in ids),
-        },
+        "metric_definitions": metrics,
+        "statistics": METHOD if cluster_by == CLUSTER else {**METHOD, "clusters": f"items grouped by {cluster_by}"},
+        "n_samples": n_samples,
     }
 
 
@@ -171,13 +232,25 @@ def results_record(
     settings: dict,
     judge_identity: dict,
     task_hashes: dict,
+    real: dict | None = None,
 ) -> dict:
     """The results JSON of one run (without provenance and results_hash, which the writer adds).
-    `answers`: contestant -> the answers stage's summary (its `material` says what answered)."""
+    `answers`: contestant -> the answers stage's summary (its `material` says what answered).
+    `real`: the real-query evaluation ({"judge_dir", "answers", "source"}), or None."""
     metrics = json.loads((Path(train_dir) / "metrics.json").read_text())
     summary = json.loads((Path(judge_dir) / "judge_summary.json").read_text())
-    section = metrics_section(judge_dir, seed=settings["seeds"]["judge"])
+    seed = settings["seeds"]["judge"]
+    section = metrics_section(judge_dir, seed=seed, adjust=real is None)
     warnings = list(summary["warnings"])
+    real_section = None
+    if real:
+        real_section = {"source": real["source"], **real_queries_section(real["judge_dir"], seed)}
+        section["multiple_comparisons"] = holm_family(section, real_section)
+        real_section["multiple_comparisons"] = "adjusted with the synthetic test's: see multiple_comparisons"
+        warnings += real_section.pop("warnings")
+        for name, a in real["answers"].items():
+            if a["failed"]:
+                warnings.append(f"{name}: {a['failed']} of {a['items']} real-query answers failed; rerun to retry")
     for name, a in answers.items():
         if a["failed"]:
             warnings.append(f"{name}: {a['failed']} of {a['items']} answers failed (endpoint errors); rerun to retry")
@@ -235,6 +308,7 @@ def results_record(
         "warnings": warnings,
         "samples": {name: name for name in SAMPLE_FILES},
         "stages": stages,
+        **({"real_queries": real_section} if real_section else {}),
     }
 
 

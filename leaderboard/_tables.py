@@ -14,7 +14,7 @@ import pandas as pd
 
 from ._chart import plot_leaderboard
 from ._errors import LeaderboardError
-from ._results import METRICS, SCHEMA
+from ._results import METRICS, REAL_METRICS, SCHEMA
 
 LABELS = {
     "fact_recall": "fact recall",
@@ -25,8 +25,11 @@ LABELS = {
     "answer_tokens": "tokens",
     "truncated": "cut at cap",
     "loop_blocked": "loop guard",
+    "intent_served": "intent served",
 }
-RATES = ("fact_recall", "fact_error", "policy_pass", "truncated", "loop_blocked")  # shares, shown as percentages
+# shares, shown as percentages
+RATES = ("fact_recall", "fact_error", "policy_pass", "truncated", "loop_blocked", "intent_served")
+EVALUATIONS = {"results": "synthetic test", "real_queries": "real queries"}
 
 
 def load_runs(domain_results: Path) -> tuple[list[dict], list[str]]:
@@ -92,54 +95,62 @@ def calibration_table(runs: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _sections(run: dict):
+    """(evaluation label, its section): the synthetic test's, then the real queries' if the run has them."""
+    yield EVALUATIONS["results"], run, METRICS
+    if run.get("real_queries"):
+        yield EVALUATIONS["real_queries"], run["real_queries"], REAL_METRICS
+
+
 def long_table(runs: list[dict]) -> pd.DataFrame:
     rows = []
     for run in runs:
-        for contestant, metrics in run["results"].items():
-            comparison = run["comparisons"].get(f"{contestant} - base", {})
-            for metric, d in metrics.items():
-                if metric not in METRICS:
-                    continue
-                delta = comparison.get(metric, {})
-                rows.append(
-                    {
-                        "run": run["_run_id"],
-                        "model": run["config"]["model"]["spec"],
-                        "recipe": run["config"]["recipe"]["name"],
-                        "contestant": contestant,
-                        "metric": metric,
-                        "mean": d["mean"],
-                        "stderr": d["stderr"],
-                        "ci95_low": (d["ci95"] or [None, None])[0],
-                        "ci95_high": (d["ci95"] or [None, None])[1],
-                        "n": d["n"],
-                        "k_clusters": d.get("k"),
-                        "unscored": d["unscored"],
-                        "delta_vs_base": delta.get("delta"),
-                        "delta_ci95_low": (delta.get("ci95") or [None, None])[0],
-                        "delta_ci95_high": (delta.get("ci95") or [None, None])[1],
-                        "delta_p_value": delta.get("p_value"),
-                        "delta_p_holm": delta.get("p_holm"),
-                        "judge": run["judge"]["model"],
-                        "judge_calibration_passed": run["judge"]["calibration_passed"],
-                        "git_commit": (run.get("git") or {}).get("commit"),
-                        "date": run["date"],
-                    }
-                )
+        for evaluation, section, known in _sections(run):
+            for contestant, metrics in section["results"].items():
+                comparison = section["comparisons"].get(f"{contestant} - base", {})
+                rows += [_long_row(run, evaluation, contestant, metric, d, comparison.get(metric, {}))
+                         for metric, d in metrics.items() if metric in known]  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def _long_row(run: dict, evaluation: str, contestant: str, metric: str, d: dict, delta: dict) -> dict:
+    return {
+        "run": run["_run_id"],
+        "model": run["config"]["model"]["spec"],
+        "recipe": run["config"]["recipe"]["name"],
+        "evaluation": evaluation,
+        "contestant": contestant,
+        "metric": metric,
+        "mean": d["mean"],
+        "stderr": d["stderr"],
+        "ci95_low": (d["ci95"] or [None, None])[0],
+        "ci95_high": (d["ci95"] or [None, None])[1],
+        "n": d["n"],
+        "k_clusters": d.get("k"),
+        "unscored": d["unscored"],
+        "delta_vs_base": delta.get("delta"),
+        "delta_ci95_low": (delta.get("ci95") or [None, None])[0],
+        "delta_ci95_high": (delta.get("ci95") or [None, None])[1],
+        "delta_p_value": delta.get("p_value"),
+        "delta_p_holm": delta.get("p_holm"),
+        "judge": run["judge"]["model"],
+        "judge_calibration_passed": run["judge"]["calibration_passed"],
+        "git_commit": (run.get("git") or {}).get("commit"),
+        "date": run["date"],
+    }
 
 
 def format_metric(d: dict | None, metric: str) -> str:
     if not d or d["mean"] is None:
         return "-"  # not measured (or not recorded by an older results schema)
     spec = {"policy_pass": ".0%", "fact_recall": ".0%", "fact_error": ".0%", "truncated": ".1%", "loop_blocked": ".1%",
-            "answer_tokens": ".0f", "judge_score": ".2f"}.get(metric, ".3f")  # fmt: skip
+            "answer_tokens": ".0f", "judge_score": ".2f", "intent_served": ".0%"}.get(metric, ".3f")  # fmt: skip
 
     def f(x: float) -> str:
         return format(x, spec)
 
     text = f"{f(d['mean'])} [{f(d['ci95'][0])}, {f(d['ci95'][1])}]" if d["ci95"] else f"{f(d['mean'])} [no CI]"
-    if metric in ("judge_score", "fact_recall", "fact_error"):  # metrics over a subset of the test items
+    if metric in ("judge_score", "fact_recall", "fact_error", "intent_served"):  # over a subset of the items
         text += f" n={d['n']}" + (f", {d['unscored']} unscored" if d["unscored"] else "")
     return text
 
@@ -208,6 +219,58 @@ def comparison_table(runs: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+SIDE_BY_SIDE = ("judge_score", "policy_pass", "answer_tokens", "truncated")  # metrics both evaluations have
+
+
+def real_table(runs: list[dict]) -> pd.DataFrame:
+    """Per run with real queries and contestant: the metrics both evaluations have, synthetic test and
+    real queries side by side (each with its own items and CIs), then intent served (real only)."""
+    rows = []
+    for run in runs:
+        real = run.get("real_queries")
+        if not real:
+            continue
+        for contestant, metrics in real["results"].items():
+            row = {"model": run["config"]["model"]["spec"], "contestant": contestant}
+            for metric in SIDE_BY_SIDE:
+                row[f"{LABELS[metric]}: synthetic"] = format_metric(
+                    run["results"].get(contestant, {}).get(metric), metric
+                )
+                row[f"{LABELS[metric]}: real"] = format_metric(metrics.get(metric), metric)
+            row["intent served: real"] = format_metric(metrics.get("intent_served"), "intent_served")
+            row["Δ vs base, real"] = "; ".join(
+                f"{LABELS[m]} {format_delta(d, m)}"
+                for m, d in real["comparisons"].get(f"{contestant} - base", {}).items()
+                if m in ("intent_served", "judge_score", "policy_pass") and format_delta(d, m)
+            )
+            row["run"] = run["_run_id"]
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def real_note(runs: list[dict]) -> str:
+    """Where the real queries came from and how they were scored, per run that has them."""
+    notes = []
+    for run in runs:
+        real = run.get("real_queries")
+        if not real:
+            continue
+        src, n, finder = real["source"], real["n_samples"], real.get("intent_finder") or {}
+        synthetic = run["n_samples"]
+        acc = finder.get("accuracy")
+        notes.append(
+            f"{run['_run_id']}: {n['test_items']} real queries (a seeded sample of `{src['file']}`, sha256 "
+            f"{src['sha256'][:12]}) in {n['clusters']} categories, {n.get('intent_items', 0)} of them in a category "
+            f"mapped to intents (`{src['mapping']}`), {n['judged_items']} judged; beside {synthetic['test_items']} "
+            f"synthetic test items in {synthetic['clusters']} intents. Real-query CIs resample categories. Judge: "
+            f"{real['judge']['protocol']} (its calibration is the synthetic test's; fewer questions than the "
+            "synthetic judge score's 5, so compare contestants within a column, not the two columns). Intent "
+            f"finder accuracy on the synthetic test references: {'n/a' if acc is None else f'{acc:.0%}'} "
+            "(an upper bound for intent served)."
+        )
+    return " ".join(notes)
+
+
 def policy_table(runs: list[dict]) -> pd.DataFrame:
     rules = sorted({rule for run in runs for f in run["policy_failures"].values() for rule in f})
     rows = []
@@ -262,6 +325,7 @@ def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str, older: list[str
         "",
         comparison_table(runs).to_markdown(index=False),
         "",
+        *_real_lines(runs),
         "## Judge calibration (probes from test items; good answers never the reference shown)",
         "",
         calibration_note(runs),
@@ -276,6 +340,8 @@ def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str, older: list[str
         "",
     ]
     lines += [f"- **{LABELS[m]}**: {text}" for m, text in METRICS.items()]
+    if any(r.get("real_queries") for r in runs):
+        lines += [f"- **{LABELS[m]}, real queries**: {text}" for m, text in REAL_METRICS.items()]
     lines += [f"- **{k}**: {v}" for k, v in first["statistics"].items()]
     lines += [
         "",
@@ -321,6 +387,20 @@ def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str, older: list[str
     return "\n".join(lines) + "\n"
 
 
+def _real_lines(runs: list[dict]) -> list[str]:
+    real = real_table(runs)
+    if real.empty:
+        return []
+    return [
+        "## Synthetic test and real customer queries, side by side",
+        "",
+        real_note(runs),
+        "",
+        real.to_markdown(index=False),
+        "",
+    ]
+
+
 # pandas writes the table; the few lines of script that make its columns sortable are written by
 # hand because the page must work offline, and the table libraries that do this load from a CDN.
 SORT_SCRIPT = """<script>
@@ -338,6 +418,7 @@ document.querySelectorAll('table.leaderboard th').forEach((th, col) => {
 
 
 def _html(
+    runs: list[dict],
     markdown_intro: str,
     wide: pd.DataFrame,
     comparison: pd.DataFrame,
@@ -350,6 +431,10 @@ def _html(
     table += "<h2>Against base, on the same test items</h2>" + comparison.to_html(
         index=False, classes="leaderboard", border=0, escape=True
     )
+    real = real_table(runs)
+    if not real.empty:
+        table += f"<h2>Synthetic test and real customer queries, side by side</h2><p>{html.escape(real_note(runs))}</p>"
+        table += real.to_html(index=False, classes="leaderboard", border=0, escape=True)
     if not calibration.empty:
         table += "<h2>Judge calibration</h2>" + calibration.to_html(index=False, classes="leaderboard", border=0)
     return (
@@ -373,7 +458,7 @@ def write_leaderboard(domain_results: Path) -> dict[str, Path]:
     tmp["md"].write_text(_markdown(runs, wide, domain, older))
     long_table(runs).to_csv(tmp["csv"], index=False)
     note = f"Click a column header to sort. {intro(runs)} See leaderboard.md for definitions."
-    tmp["html"].write_text(_html(note, wide, comparison_table(runs), calibration_table(runs), tmp["png"], domain))
+    tmp["html"].write_text(_html(runs, note, wide, comparison_table(runs), calibration_table(runs), tmp["png"], domain))
     for ext in paths:
         tmp[ext].rename(paths[ext])
     return paths

@@ -75,6 +75,8 @@ class Domain:
     root: Path
     files_hash: str  # sha256 of every data file, so any edit changes downstream keys
     checks: dict = field(default_factory=dict)  # checks.yaml: vocabulary of the judge's policy rules
+    # real_queries.yaml: a real-query CSV's category -> the intents whose answers serve it
+    real_query_intents: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def evidence_text(self, intent: Intent) -> str:
         return self.policy.sections[intent.evidence].passage if intent.evidence else ""
@@ -130,6 +132,9 @@ def load_domain(root: Path) -> Domain:
                         "value list (give the other one its own name, or define it once in slots.yaml)",
                     )
             intents.append(intent)
+    real_query_intents = {}
+    if (root / "real_queries.yaml").is_file():
+        real_query_intents = _load_real_query_intents(load_yaml(root / "real_queries.yaml"), seen)
     return Domain(
         name=meta.data["name"],
         title=meta.data["title"],
@@ -143,7 +148,17 @@ def load_domain(root: Path) -> Domain:
         root=root,
         files_hash=hash_files(root),
         checks=checks,
+        real_query_intents=real_query_intents,
     )
+
+
+def _load_real_query_intents(doc: YamlDoc, intents: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    validate_schema(doc, "real_queries")
+    for category, names in doc.data["categories"].items():
+        for j, name in enumerate(names):
+            if name not in intents:
+                raise doc.error(["categories", category, j], f"'{name}' is not an intent of this domain")
+    return {str(category): tuple(names) for category, names in doc.data["categories"].items()}
 
 
 def hash_files(root: Path) -> str:

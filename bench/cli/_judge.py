@@ -111,9 +111,9 @@ def judge_command(
     )
     console.print(f"judging {trained.path.name} with {identity} ...")
     with progress_panel() as track:
-        _, output, _ = answer_and_judge(
+        output = answer_and_judge(
             synth.load_domain(folder), dataset, trained, spec, plan, factory, identity, track, console.print
-        )
+        ).judged
     summary = output.result or json.loads((output.path / "judge_summary.json").read_text())
     _print_summary(output.path, summary, output.reused)
 

@@ -68,6 +68,13 @@ def run_command(
         help="What answers base and tuned: transformers (batched generate) or llama.cpp (one local llama.cpp "
         "server, the built-in model's GGUF with the adapter as a LoRA GGUF; measured 1.7-3.1x slower on 2 cores).",
     ),
+    real_queries: Path | None = typer.Option(
+        None,
+        help="A text,category CSV of real customer queries (e.g. Banking77's): a seeded sample is answered by every "
+        "contestant and scored without references (reference-free rubric items, policy checks, intent served via "
+        "the domain's real_queries.yaml), shown beside the synthetic test. Opt-in: it adds answering time.",
+    ),
+    real_items: int = typer.Option(200, help="How many real queries to sample from --real-queries (seeded by --seed)."),
     out: Path = typer.Option(Path("results"), help="Results folder: writes OUT/DOMAIN/RUN_ID/ and the leaderboard."),
 ) -> None:
     """Run the whole benchmark for a domain and update its leaderboard.
@@ -82,6 +89,7 @@ def run_command(
       bench run banking
       bench run banking --models smollm2-135m,gemma3-270m
       bench run banking --judge openai:gpt-4o-mini
+      bench run banking --real-queries ../shared/data/banking77/train.csv
       bench run banking --models meta-llama/Llama-3.2-3B-Instruct --recipe bankllama \\
           --judge openai:Qwen2.5-7B-Instruct@http://127.0.0.1:8000/v1
     """
@@ -100,6 +108,8 @@ def run_command(
     for name, value in bounded:
         if value is not None and value < 1:
             raise fail(f"{name} must be at least 1, got {value}")
+    if real_items < 1:
+        raise fail(f"--real-items must be at least 1, got {real_items}")
     if calibration_probes < 1:
         raise fail(f"--calibration-probes must be at least 1, got {calibration_probes}")
     if loop_guard < 0:
@@ -112,6 +122,8 @@ def run_command(
         raise fail("--models is empty")
     check_protocol(judge_protocol)
     folder = domain_dir(domain)
+    if real_queries is not None:
+        _check_real_queries(real_queries, folder)
     choice = judge_choice(judge, judge_base_url, judge_structured)
     if judge_items is None and choice.local:
         judge_items = LOCAL_JUDGE_ITEMS
@@ -134,6 +146,8 @@ def run_command(
         ),
         results_dir=out,
         answers_engine=answers_engine,
+        real_queries=real_queries,
+        real_items=real_items,
     )
     began = time.perf_counter()
     quiet_libraries()
@@ -145,32 +159,70 @@ def run_command(
     console.print(f"leaderboard: {paths['md']} (also .csv, .html, .png); {time.perf_counter() - began:.0f} s in all")
 
 
+def _metric_table(title: str, section: dict, metrics) -> Table:
+    """A row per metric: each contestant's mean [95% CI], and each contestant minus base [CI] with its
+    Holm-adjusted p (`section`: a results.json section with results and comparisons)."""
+    from leaderboard import format_delta, format_metric
+    from leaderboard._tables import LABELS
+
+    names = list(section["results"])
+    table = Table(title=title)
+    table.add_column("metric")
+    for name in names:
+        table.add_column(name)
+    others = [name for name in names if name != "base"]
+    for name in others:
+        table.add_column(f"Δ {name}")
+    for metric in metrics:
+        table.add_row(
+            LABELS[metric],
+            *(format_metric(section["results"][name].get(metric), metric) for name in names),
+            *(format_delta(section["comparisons"][f"{name} - base"].get(metric), metric) for name in others),
+        )
+    return table
+
+
+def _check_real_queries(path: Path, folder: Path) -> None:
+    """Fail now, before any stage, on a real-query file that cannot be read; say loudly when the
+    domain maps none of its categories to intents (intent served is then not measured)."""
+    from answers import RealQueriesError
+    from answers._real_queries import read_real_queries
+    from synth import load_domain
+
+    try:
+        rows = read_real_queries(path)
+    except RealQueriesError as exc:
+        raise fail(str(exc)) from None
+    mapping = load_domain(folder).real_query_intents
+    mapped = sum(r["category"] in mapping for r in rows)
+    if not mapped:
+        console.print(
+            f"[bold yellow]warning:[/] none of the categories in {path} is mapped in {folder / 'real_queries.yaml'}: "
+            "real queries are judged, but 'intent served' is not measured"
+        )
+
+
 def _print_summary(runs: list[dict]) -> None:
     """One table per run, a row per metric (any number of metrics and contestants stays readable):
-    each contestant's mean [95% CI], and each contestant minus base [CI] with its Holm-adjusted p."""
-    from leaderboard import METRICS, format_delta, format_metric
-    from leaderboard._tables import LABELS
+    each contestant's mean [95% CI], and each contestant minus base [CI] with its Holm-adjusted p;
+    then the real queries' table where the run has them."""
+    from leaderboard import METRICS, REAL_METRICS
 
     for run in runs:
         n = run["n_samples"]
-        names = list(run["results"])
-        table = Table(
-            title=f"{run['config']['model']['spec']} / {run['config']['recipe']['name']}: mean [95% CI, resampling "
+        title = (
+            f"{run['config']['model']['spec']} / {run['config']['recipe']['name']}: mean [95% CI, resampling "
             f"{n['clusters']} intents of {n['test_items']} test items]; Δ = minus base on the same items"
         )
-        table.add_column("metric")
-        for name in names:
-            table.add_column(name)
-        others = [name for name in names if name != "base"]
-        for name in others:
-            table.add_column(f"Δ {name}")
-        for metric in METRICS:
-            table.add_row(
-                LABELS[metric],
-                *(format_metric(run["results"][name].get(metric), metric) for name in names),
-                *(format_delta(run["comparisons"][f"{name} - base"].get(metric), metric) for name in others),
+        console.print(_metric_table(title, run, METRICS))
+        real = run.get("real_queries")
+        if real:
+            n = real["n_samples"]
+            title = (
+                f"real queries: mean [95% CI, resampling {n['clusters']} categories of {n['test_items']} queries], "
+                f"no references; judge: {real['judge']['protocol']}"
             )
-        console.print(table)
+            console.print(_metric_table(title, real, REAL_METRICS))
     for run in runs:
         pair = run["pairwise"].get("tuned vs base")
         if pair and pair["n"]:

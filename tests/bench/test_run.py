@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO, run_bench
+from tests.conftest import BANKING77, REPO, run_bench
 from tests.judge.fault_server import FaultServer
 
 
@@ -254,4 +254,70 @@ def test_a_dead_or_wrong_endpoint_fails_before_any_stage(tmp_path, tiny_recipe):
         [line] = [line for line in res.stderr.splitlines() if line.startswith("error:")]
         assert f"judge at {url}" in line
     assert "404" in wrong.stderr and "unreachable" in dead.stderr
+    assert not home.exists() or not any(home.rglob("manifest.json"))  # no stage ran
+
+
+def test_real_queries_are_answered_judged_and_shown_beside_the_synthetic_test(tmp_path, tiny_recipe):
+    """`--real-queries`: every contestant answers a seeded sample of a real-query CSV; results.json,
+    the leaderboard's tables and chart show it beside the synthetic test; a rerun reuses it all."""
+    queries = tmp_path / "queries.csv"
+    rows = BANKING77.read_text().splitlines()
+    queries.write_text("\n".join([rows[0], *rows[1:2000:250], "what is a mortgage,mortgages"]) + "\n")  # 8 mapped
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home")}
+    results = tmp_path / "results"
+    with FaultServer() as server:
+        extra = (
+            "--real-queries",
+            str(queries),
+            "--real-items",
+            "6",
+            "--contestant",
+            f"openai:remote@{server.base_url}",
+        )
+        res = run_bench(*args_for(tiny_recipe, server, results, *extra), cwd=REPO, env=env)
+        assert res.returncode == 0, res.stderr[-3000:]
+        assert "judge (real queries)" in res.stdout and "real queries: mean" in res.stdout
+        again = run_bench(*args_for(tiny_recipe, server, results, *extra), cwd=REPO, env=env)
+        assert again.returncode == 0 and "(unchanged)" in again.stdout
+        flat = " ".join(again.stdout.split())  # the console wraps long lines
+        assert flat.count("reused, 0 generated") == 6, flat  # 3 contestants x (synthetic test, real queries)
+    [run] = list((results / "banking").glob("*/results.json"))
+    record = json.loads(run.read_text())
+    real = record["real_queries"]
+    assert set(real["results"]) == {"base", "tuned", "openai:remote"}
+    assert real["n_samples"]["test_items"] == 6 and real["n_samples"]["cluster_by"] == "category"
+    assert real["n_samples"]["clusters"] == len({json.loads(line)["category"] for line in
+                                                (run.parent / "real_queries" / "scores.jsonl").open()})  # fmt: skip
+    served = real["results"]["tuned"]["intent_served"]
+    assert served["n"] == real["n_samples"]["intent_items"] <= 6 and 0 <= served["mean"] <= 1
+    assert real["results"]["tuned"]["judge_score"]["n"] == 6  # an endpoint judge: every query judged
+    assert "fact_recall" not in real["results"]["tuned"] and "cosine" not in real["results"]["tuned"]
+    assert real["source"]["sha256"] and real["source"]["sampled"] == 6 and real["intent_finder"]["accuracy"] >= 0
+    assert real["comparisons"]["tuned - base"]["policy_pass"]["p_holm"] is not None
+    assert "synthetic test and real queries" in record["multiple_comparisons"]["family"]
+    assert record["task_hashes"]["real-judge"] and "answers-real:tuned" in record["task_hashes"]
+    board = results / "banking"
+    md = (board / "leaderboard.md").read_text()
+    assert "## Synthetic test and real customer queries, side by side" in md and "intent served: real" in md
+    assert "6 real queries (a seeded sample of" in md and "Real-query CIs resample categories" in md
+    csv = pd.read_csv(board / "leaderboard.csv")
+    assert set(csv["evaluation"]) == {"synthetic test", "real queries"}
+    assert set(csv[csv["evaluation"] == "real queries"]["metric"]) >= {"intent_served", "judge_score"}
+    assert "real customer queries" in (board / "leaderboard.html").read_text()
+
+
+def test_a_bad_real_query_file_fails_before_any_stage(tmp_path, tiny_recipe):
+    home = tmp_path / "home"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("query,label\nhello,x\n")
+    with FaultServer() as server:
+        for path, message in ((bad, f"{bad}:1: needs the columns text,category"), (tmp_path / "nope.csv", "not found")):
+            res = run_bench(
+                *args_for(tiny_recipe, server, tmp_path / "results", "--real-queries", str(path)),
+                cwd=REPO,
+                env={"DOMAINBENCH_HOME": str(home)},
+            )
+            assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr[-2000:]
+            [line] = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+            assert message in line
     assert not home.exists() or not any(home.rglob("manifest.json"))  # no stage ran

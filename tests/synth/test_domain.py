@@ -180,3 +180,14 @@ def test_one_slot_name_with_two_value_lists_is_rejected(small_domain):
     _edit(path, '"Write my homework for me."', '"Write my homework for me by {when}."')
     err = str(_error(small_domain))
     assert "out_of_scope.yaml" in err and "slot {when} has other values here than at" in err and "general.yaml" in err
+
+
+def test_a_real_query_mapping_to_an_unknown_intent_names_file_and_line(small_domain):
+    mapping = small_domain / "real_queries.yaml"
+    mapping.write_text("categories:\n  opening_times: [contact_hours]\n")
+    assert load_domain(small_domain).real_query_intents == {"opening_times": ("contact_hours",)}
+    mapping.write_text("categories:\n  opening_times: [contact_hours]\n  refund: [contact_hours, refunds]\n")
+    err = _error(small_domain)
+    assert err.line == 3 and "'refunds' is not an intent of this domain" in str(err) and "real_queries.yaml" in str(err)
+    mapping.write_text("categories:\n  refund: []\n")
+    assert "needs at least 1 item" in str(_error(small_domain))

@@ -1,0 +1,74 @@
+"""The real-query judge stage in the store: keyed by the sampled queries (ids, text, serving intents),
+the answers it scores, the dataset whose train split gives the intent centroids, the judge and its
+settings, and the code. Like the synthetic judge stage, a killed run keeps its judgments and a run
+whose judge failed on some requests keeps a resumable partial folder that the next run completes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import synth
+from judge._client import JudgeEndpoint
+from judge._intent import IntentFinder
+from judge._real import run_real
+
+from ._judge_stage import answers_digest
+from ._store import Unfinished, atomic_output, code_hash, home, is_complete, stable_hash
+from ._synth_stage import StageOutput
+
+
+def real_judge_material(
+    domain: synth.Domain, rows: list[dict], answers: dict[str, StageOutput], dataset_key: str, judge: dict, settings
+) -> dict:
+    return {
+        "stage": "real-judge",
+        "domain_files": domain.files_hash,
+        "queries": stable_hash([[r["id"], r["query"], r["serving_intents"]] for r in rows]),
+        "answers": {
+            name: {"key": out.key, "answers": answers_digest(out.result["records"])} for name, out in answers.items()
+        },
+        "dataset": dataset_key,  # its train split's references are the intent centroids
+        "judge": judge,
+        "judge_items": settings.judge_items,
+        "seed": settings.seed,
+        "code": code_hash("judge", "leaderboard/_stats.py"),
+    }
+
+
+def run_real_judge_stage(
+    domain: synth.Domain,
+    rows: list[dict],
+    answers: dict[str, StageOutput],
+    dataset: StageOutput,
+    endpoint_factory,
+    judge_identity: dict,
+    settings,
+    progress=None,
+) -> StageOutput:
+    """`settings`: the run's JudgeSettings (judge_items and seed are used)."""
+    from datasets import load_from_disk
+
+    material = real_judge_material(domain, rows, answers, dataset.key, judge_identity, settings)
+    key = stable_hash(material)
+    folder = home() / domain.name / f"real-judge-{key[:12]}"
+    if is_complete(folder, key):
+        return StageOutput(folder, key, reused=True)
+    splits = load_from_disk(str(Path(dataset.path) / "dataset"))
+    finder = IntentFinder(list(splits["train"]))
+    check = finder.self_check(list(splits["test"]))
+    summary: dict = {}
+    records = {name: out.result["records"] for name, out in answers.items()}
+    with atomic_output(
+        folder, "real-judge", key, material, resumable=True, summary=summary, resume_marker="judgments.jsonl"
+    ) as work:
+        with endpoint_factory() as endpoint:
+            assert isinstance(endpoint, JudgeEndpoint)
+            result = run_real(
+                domain, rows, records, finder, endpoint, work, settings.judge_items, settings.seed, progress, check
+            )
+        summary.update({k: result[k] for k in ("items", "judged_items", "judge_requests", "wall_seconds")})
+        if result["judge_requests"]["error"]:
+            raise Unfinished
+    if result["judge_requests"]["error"]:
+        return StageOutput(work, key, reused=False, result=result, complete=False)
+    return StageOutput(folder, key, reused=False, result=result)
