@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import answers
+import retrieval
 import synth
 import train
 from judge._run import JudgeSettings
@@ -44,6 +45,7 @@ class RunPlan:
     answers_engine: str = "transformers"
     real_queries: Path | None = None  # a text,category CSV of real queries, answered and judged without references
     real_items: int | None = answers.DEFAULT_REAL_ITEMS  # a seeded sample of this many of them (all when None)
+    rag_k: int | None = None  # add base+rag and tuned+rag, with this many retrieved passages (None: none)
 
 
 ANSWER_ENGINES = ("transformers", "llama.cpp")
@@ -100,6 +102,7 @@ class Judged:
     real_rows: list[dict] = field(default_factory=list)
     real_outputs: dict[str, StageOutput] = field(default_factory=dict)
     real_judged: StageOutput | None = None
+    retrieval: dict | None = None  # with retrieval contestants: the index, k, prompt and recall@k
 
     @property
     def complete(self) -> bool:
@@ -154,14 +157,34 @@ def answer_and_judge(
     sets = {"": rows, " (real queries)": real_rows} if real_rows else {"": rows}
     made: dict[str, dict[str, StageOutput]] = {label: {} for label in sets}
     records: dict[str, dict] = {}
+    rag, retrieved = None, None
+    if plan.rag_k:  # the retrieval contestants: base and tuned with the top-k policy passages in the prompt
+        from ._index_stage import run_index_stage
+
+        t = time.perf_counter()
+        index = run_index_stage(domain)
+        records["index"] = stage_record(index, time.perf_counter() - t)
+        report(f"index: {index.path} ({'reused' if index.reused else 'built'}, {index.result['passages']} passages)")
+        rag = retrieval.Retriever(index.path)
     with contextlib.ExitStack() as stack:  # a served engine lives until every answer is in
         remote = _served(stack, local.model, trained) if plan.answers_engine == "llama.cpp" else {}
         remote.update({c.name: c for c in plan.contestants})
+        tuned = answers.LocalContestant(**{**local.__dict__, "adapter_dir": trained.path / "adapter"})
         for label, items in sets.items():
             plans = {"base": base_plan if not label else answers.plan_local(local, items, plan.generation, cap)}
             if plan.answers_engine != "llama.cpp":
-                tuned = answers.LocalContestant(**{**local.__dict__, "adapter_dir": trained.path / "adapter"})
                 plans["tuned"] = answers.plan_local(tuned, items, plan.generation, None if not label else cap)
+            if rag:
+                hits = rag.top_k([r["query"] for r in items], plan.rag_k)
+                if not label:
+                    retrieved = retrieval.recall_at_k(items, hits, plan.rag_k)
+                rag_items = [retrieval.rag_row(domain, r, h) for r, h in zip(items, hits, strict=True)]
+                for name, contestant in (("base", local), ("tuned", tuned)):
+                    plans[f"{name}+rag"] = (
+                        answers.plan_endpoint(remote[name], rag_items, endpoint_settings, endpoint_cap)
+                        if plan.answers_engine == "llama.cpp"
+                        else answers.plan_local(contestant, rag_items, plan.generation, cap)
+                    )
             for name, contestant in remote.items():
                 plans[name] = answers.plan_endpoint(contestant, items, endpoint_settings, endpoint_cap)
             for name, answer_plan in plans.items():
@@ -173,6 +196,15 @@ def answer_and_judge(
     state = "reused" if judged.reused else ("judged" if judged.complete else "judged, with FAILED requests")
     report(f"judge: {judged.path} ({state})")
     result = Judged(outputs, judged, records)
+    if rag:
+        result.retrieval = {
+            "index": {"key": index.key, "path": str(index.path), **index.result},
+            "k": plan.rag_k,
+            "prompt": {"name": retrieval.PROMPT_NAME, "template": retrieval.PROMPT_DESCRIPTION},
+            "query": "the customer's query (the row's query field)",
+            **{k: v for k, v in retrieved.items() if k != "k"},
+        }
+        report(f"retrieval: recall@{plan.rag_k} {retrieved['recall_at_k']} over {retrieved['items']} test items")
     if real_rows:
         from ._real_stage import run_real_judge_stage
 
@@ -260,6 +292,7 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
             | ({"real-judge": real_key} if real_key else {})
             | {f"answers-real:{n}": o.key for n, o in made.real_outputs.items()},
             real=_real_input(plan, made),
+            retrieval=made.retrieval,
         )
         results["complete"] = complete
         # this process's peak (ru_maxrss, KiB on Linux); the local judge server is a separate, small process

@@ -102,14 +102,29 @@ def _in_metric(sample: dict, metric: str) -> bool:
     return True
 
 
-def _paired(values: dict, clusters: dict, name: str, metric: str, seed: int, label: str = "") -> dict:
-    """`name` minus base over the items both have in the metric, matched by question id."""
-    mine, base = values[name][metric], values["base"][metric]
-    common = [q for q in base if q in mine]
+def _paired(
+    values: dict, clusters: dict, name: str, metric: str, seed: int, label: str = "", against: str = "base"
+) -> dict:
+    """`name` minus `against` over the items both have in the metric, matched by question id."""
+    mine, other = values[name][metric], values[against][metric]
+    common = [q for q in other if q in mine]
+    # the seed label of a comparison with base is unchanged from before comparisons with tuned existed
+    tag = f"{label}{name}-base:{metric}" if against == "base" else f"{label}{name}-{against}:{metric}"
     return paired_difference(
-        [mine[q] for q in common], [base[q] for q in common], [clusters[q] for q in common], seed,
-        f"{label}{name}-base:{metric}",
-    )  # fmt: skip
+        [mine[q] for q in common], [other[q] for q in common], [clusters[q] for q in common], seed, tag
+    )
+
+
+RAG_SUFFIX = "+rag"  # a retrieval contestant (base+rag, tuned+rag): compared with base and with tuned
+
+
+def comparison_pairs(names) -> list[tuple[str, str]]:
+    """(contestant, against) for every comparison of a run: each contestant minus base, and each
+    retrieval contestant minus tuned (does retrieval beat fine-tuning, or add to it?)."""
+    pairs = [(name, "base") for name in names if name != "base"]
+    if "tuned" in names:
+        pairs += [(name, "tuned") for name in names if name.endswith(RAG_SUFFIX)]
+    return pairs
 
 
 def holm_family(*sections: dict) -> dict:
@@ -180,10 +195,10 @@ def metrics_section(
         failures[name] = dict(Counter(f["rule"] for q in ids for f in items[q]["policy_failures"]))
         answer_status[name] = dict(Counter(items[q].get("answer_status", "ok") for q in ids))
         judge_status[name] = dict(Counter(items[q]["judge_status"] for q in ids))
-        if name != "base":
-            comparisons[f"{name} - base"] = {
-                metric: _paired(values, clusters, name, metric, seed, label) for metric in metrics
-            }
+    for name, against in comparison_pairs(list(by_contestant)):
+        comparisons[f"{name} - {against}"] = {
+            metric: _paired(values, clusters, name, metric, seed, label, against) for metric in metrics
+        }
     # One family: every contestant-vs-base p-value of the run (the pairwise test included).
     pairwise = (
         {
@@ -233,6 +248,7 @@ def results_record(
     judge_identity: dict,
     task_hashes: dict,
     real: dict | None = None,
+    retrieval: dict | None = None,
 ) -> dict:
     """The results JSON of one run (without provenance and results_hash, which the writer adds).
     `answers`: contestant -> the answers stage's summary (its `material` says what answered).
@@ -309,6 +325,7 @@ def results_record(
         "samples": {name: name for name in SAMPLE_FILES},
         "stages": stages,
         **({"real_queries": real_section} if real_section else {}),
+        **({"retrieval": retrieval} if retrieval else {}),
     }
 
 

@@ -107,13 +107,16 @@ def long_table(runs: list[dict]) -> pd.DataFrame:
     for run in runs:
         for evaluation, section, known in _sections(run):
             for contestant, metrics in section["results"].items():
-                comparison = section["comparisons"].get(f"{contestant} - base", {})
-                rows += [_long_row(run, evaluation, contestant, metric, d, comparison.get(metric, {}))
-                         for metric, d in metrics.items() if metric in known]  # fmt: skip
+                vs_base = section["comparisons"].get(f"{contestant} - base", {})
+                vs_tuned = section["comparisons"].get(f"{contestant} - tuned", {})  # retrieval contestants
+                for metric, d in metrics.items():
+                    if metric in known:
+                        deltas = (vs_base.get(metric, {}), vs_tuned.get(metric, {}))
+                        rows.append(_long_row(run, evaluation, contestant, metric, d, *deltas))
     return pd.DataFrame(rows)
 
 
-def _long_row(run: dict, evaluation: str, contestant: str, metric: str, d: dict, delta: dict) -> dict:
+def _long_row(run: dict, evaluation: str, contestant: str, metric: str, d: dict, delta: dict, vs_tuned: dict) -> dict:
     return {
         "run": run["_run_id"],
         "model": run["config"]["model"]["spec"],
@@ -133,6 +136,10 @@ def _long_row(run: dict, evaluation: str, contestant: str, metric: str, d: dict,
         "delta_ci95_high": (delta.get("ci95") or [None, None])[1],
         "delta_p_value": delta.get("p_value"),
         "delta_p_holm": delta.get("p_holm"),
+        "delta_vs_tuned": vs_tuned.get("delta"),
+        "delta_vs_tuned_ci95_low": (vs_tuned.get("ci95") or [None, None])[0],
+        "delta_vs_tuned_ci95_high": (vs_tuned.get("ci95") or [None, None])[1],
+        "delta_vs_tuned_p_holm": vs_tuned.get("p_holm"),
         "judge": run["judge"]["model"],
         "judge_calibration_passed": run["judge"]["calibration_passed"],
         "git_commit": (run.get("git") or {}).get("commit"),
@@ -200,19 +207,20 @@ def comparison_table(runs: list[dict]) -> pd.DataFrame:
     for run in runs:
         pair = run["pairwise"].get("tuned vs base")
         for name, comparison in run["comparisons"].items():
-            contestant = name.removesuffix(" - base")
+            contestant, against = name.split(" - ")
             row = {
                 "model": run["config"]["model"]["spec"],
                 "recipe": run["config"]["recipe"]["name"],
-                "vs base": contestant,
+                "contestant": contestant,
+                "vs": against,
             }
             for metric in METRICS:
                 row[f"Δ {LABELS[metric]}"] = format_delta(comparison.get(metric), metric)
             row["pairwise W/T/L (unscored)"] = (
                 f"{pair['wins']}/{pair['ties']}/{pair['losses']} ({pair['unscored']}), "
                 f"adj. win rate {pair['win_rate_adjusted']:.2f} {format_p(pair.get('p_holm'))}".rstrip()
-                if contestant == "tuned" and pair and pair["n"]
-                else ("0 scored pairs" if contestant == "tuned" and pair else "")
+                if name == "tuned - base" and pair and pair["n"]
+                else ("0 scored pairs" if name == "tuned - base" and pair else "")
             )
             row["judge"] = _judge_label(run)
             rows.append(row)
@@ -321,7 +329,7 @@ def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str, older: list[str
         "",
         wide.to_markdown(index=False),
         "",
-        "## Against base, on the same test items",
+        "## Against base (retrieval contestants also against tuned), on the same test items",
         "",
         comparison_table(runs).to_markdown(index=False),
         "",
@@ -428,9 +436,8 @@ def _html(
 ) -> str:
     png = base64.b64encode(chart.read_bytes()).decode()
     table = wide.to_html(index=False, classes="leaderboard", border=0, escape=True)
-    table += "<h2>Against base, on the same test items</h2>" + comparison.to_html(
-        index=False, classes="leaderboard", border=0, escape=True
-    )
+    table += "<h2>Against base (retrieval contestants also against tuned), on the same test items</h2>"
+    table += comparison.to_html(index=False, classes="leaderboard", border=0, escape=True)
     real = real_table(runs)
     if not real.empty:
         table += f"<h2>Synthetic test and real customer queries, side by side</h2><p>{html.escape(real_note(runs))}</p>"

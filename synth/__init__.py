@@ -10,7 +10,7 @@ from pathlib import Path
 from ._copying import NearCopy, near_copies
 from ._coverage import coverage_summary, coverage_table, measure_coverage, read_real_queries
 from ._domain import Domain, Intent, Policy, load_domain
-from ._embeddings import embed, load_embedder, shipped_minilm
+from ._embeddings import DEFAULT_EMBEDDER, embed, load_embedder, shipped_minilm
 from ._errors import DomainError
 from ._jsonl import read_jsonl, repair_jsonl_tail
 from ._save import save
@@ -23,6 +23,7 @@ from ._yaml import YamlDoc, load_yaml
 __all__ = [
     "build",
     "Domain",
+    "DEFAULT_EMBEDDER",
     "DomainError",
     "FilterSettings",
     "Intent",

@@ -77,6 +77,8 @@ class Domain:
     checks: dict = field(default_factory=dict)  # checks.yaml: vocabulary of the judge's policy rules
     # real_queries.yaml: a real-query CSV's category -> the intents whose answers serve it
     real_query_intents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # documents.yaml: extra passages for retrieval contestants ({"id", "title", "text"}), beside the policy sheet
+    documents: tuple[dict, ...] = ()
 
     def evidence_text(self, intent: Intent) -> str:
         return self.policy.sections[intent.evidence].passage if intent.evidence else ""
@@ -135,6 +137,17 @@ def load_domain(root: Path) -> Domain:
     real_query_intents = {}
     if (root / "real_queries.yaml").is_file():
         real_query_intents = _load_real_query_intents(load_yaml(root / "real_queries.yaml"), seen)
+    documents: tuple[dict, ...] = ()
+    if (root / "documents.yaml").is_file():
+        docs = load_yaml(root / "documents.yaml")
+        validate_schema(docs, "documents")
+        documents = tuple(
+            {"id": d["id"], "title": d["title"], "text": d["text"].strip()} for d in docs.data["documents"]
+        )
+        ids = [d["id"] for d in documents]
+        if len(set(ids)) < len(ids):
+            dup = next(i for i in ids if ids.count(i) > 1)
+            raise docs.error(["documents", ids.index(dup, ids.index(dup) + 1), "id"], f"'{dup}' is used twice")
     return Domain(
         name=meta.data["name"],
         title=meta.data["title"],
@@ -149,6 +162,7 @@ def load_domain(root: Path) -> Domain:
         files_hash=hash_files(root),
         checks=checks,
         real_query_intents=real_query_intents,
+        documents=documents,
     )
 
 

@@ -75,6 +75,12 @@ def run_command(
         "the domain's real_queries.yaml), shown beside the synthetic test. Opt-in: it adds answering time.",
     ),
     real_items: int = typer.Option(200, help="How many real queries to sample from --real-queries (seeded by --seed)."),
+    rag: bool = typer.Option(
+        False,
+        help="Add retrieval contestants base+rag and tuned+rag: the same models with the top --rag-k passages of the "
+        "domain's policy sheet (a Chroma index, its own stage) in the prompt, compared with base and with tuned.",
+    ),
+    rag_k: int = typer.Option(3, help="Passages retrieved for each question with --rag."),
     out: Path = typer.Option(Path("results"), help="Results folder: writes OUT/DOMAIN/RUN_ID/ and the leaderboard."),
 ) -> None:
     """Run the whole benchmark for a domain and update its leaderboard.
@@ -90,6 +96,7 @@ def run_command(
       bench run banking --models smollm2-135m,gemma3-270m
       bench run banking --judge openai:gpt-4o-mini
       bench run banking --real-queries ../shared/data/banking77/train.csv
+      bench run banking --rag
       bench run banking --models meta-llama/Llama-3.2-3B-Instruct --recipe bankllama \\
           --judge openai:Qwen2.5-7B-Instruct@http://127.0.0.1:8000/v1
     """
@@ -108,6 +115,8 @@ def run_command(
     for name, value in bounded:
         if value is not None and value < 1:
             raise fail(f"{name} must be at least 1, got {value}")
+    if rag_k < 1:
+        raise fail(f"--rag-k must be at least 1, got {rag_k}")
     if real_items < 1:
         raise fail(f"--real-items must be at least 1, got {real_items}")
     if calibration_probes < 1:
@@ -124,6 +133,11 @@ def run_command(
     folder = domain_dir(domain)
     if real_queries is not None:
         _check_real_queries(real_queries, folder)
+    if rag:
+        import retrieval
+        from synth import load_domain
+
+        retrieval.passages(load_domain(folder))  # a domain with nothing to retrieve fails now, naming its file
     choice = judge_choice(judge, judge_base_url, judge_structured)
     if judge_items is None and choice.local:
         judge_items = LOCAL_JUDGE_ITEMS
@@ -148,6 +162,7 @@ def run_command(
         answers_engine=answers_engine,
         real_queries=real_queries,
         real_items=real_items,
+        rag_k=rag_k if rag else None,
     )
     began = time.perf_counter()
     quiet_libraries()
@@ -166,18 +181,18 @@ def _metric_table(title: str, section: dict, metrics) -> Table:
     from leaderboard._tables import LABELS
 
     names = list(section["results"])
+    comparisons = list(section["comparisons"])  # "tuned - base", and "tuned+rag - tuned" for retrieval
     table = Table(title=title)
     table.add_column("metric")
     for name in names:
         table.add_column(name)
-    others = [name for name in names if name != "base"]
-    for name in others:
-        table.add_column(f"Δ {name}")
+    for name in comparisons:
+        table.add_column(f"Δ {name.removesuffix(' - base')}" if name.endswith(" - base") else f"Δ {name}")
     for metric in metrics:
         table.add_row(
             LABELS[metric],
             *(format_metric(section["results"][name].get(metric), metric) for name in names),
-            *(format_delta(section["comparisons"][f"{name} - base"].get(metric), metric) for name in others),
+            *(format_delta(section["comparisons"][name].get(metric), metric) for name in comparisons),
         )
     return table
 
@@ -224,6 +239,12 @@ def _print_summary(runs: list[dict]) -> None:
             )
             console.print(_metric_table(title, real, REAL_METRICS))
     for run in runs:
+        got = run.get("retrieval")
+        if got:
+            console.print(
+                f"retrieval: recall@{got['k']} {got['recall_at_k']} over {got['items']} test items "
+                f"({got['index']['passages']} passages, {got['index']['engine']})"
+            )
         pair = run["pairwise"].get("tuned vs base")
         if pair and pair["n"]:
             console.print(

@@ -321,3 +321,34 @@ def test_a_bad_real_query_file_fails_before_any_stage(tmp_path, tiny_recipe):
             [line] = [line for line in res.stderr.splitlines() if line.startswith("error:")]
             assert message in line
     assert not home.exists() or not any(home.rglob("manifest.json"))  # no stage ran
+
+
+def test_retrieval_contestants_beside_base_and_tuned(tmp_path, tiny_recipe):
+    """`--rag`: base+rag and tuned+rag answer with retrieved policy passages in the prompt, are scored
+    by every metric and compared with base and with tuned; recall@k is printed and recorded."""
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home")}
+    results = tmp_path / "results"
+    with FaultServer() as server:
+        res = run_bench(*args_for(tiny_recipe, server, results, "--rag", "--rag-k", "2"), cwd=REPO, env=env)
+        assert res.returncode == 0, res.stderr[-3000:]
+        flat = " ".join(res.stdout.split())
+        assert "index:" in flat and "(built, " in flat and "retrieval: recall@2" in flat
+        again = run_bench(*args_for(tiny_recipe, server, results, "--rag", "--rag-k", "2"), cwd=REPO, env=env)
+        flat = " ".join(again.stdout.split())
+        assert again.returncode == 0 and "(reused, " in flat and flat.count("reused, 0 generated") == 4
+        bad = run_bench(*args_for(tiny_recipe, server, results, "--rag", "--rag-k", "0"), cwd=REPO, env=env)
+        assert bad.returncode == 2 and "--rag-k must be at least 1, got 0" in bad.stderr
+    [run] = list((results / "banking").glob("*/results.json"))
+    record = json.loads(run.read_text())
+    assert list(record["results"]) == ["base", "tuned", "base+rag", "tuned+rag"]
+    assert set(record["comparisons"]) == {"tuned - base", "base+rag - base", "tuned+rag - base",
+                                          "base+rag - tuned", "tuned+rag - tuned"}  # fmt: skip
+    assert record["results"]["tuned+rag"]["cosine"]["n"] == 8
+    got = record["retrieval"]
+    assert got["k"] == 2 and got["items"] + got["items_without_facts"] == 8 and 0 <= got["recall_at_k"] <= 1
+    assert got["index"]["engine"].startswith("chromadb") and got["prompt"]["name"] == "rag-v1"
+    prompts = [json.loads(line)["prompt"] for line in (Path(record["stages"]["answers:tuned+rag"]["path"])
+                                                       / "answers.jsonl").open()]  # fmt: skip
+    assert all("Answer the question using this excerpt" in p for p in prompts)
+    md = (results / "banking" / "leaderboard.md").read_text()
+    assert "| tuned+rag | tuned |" in " ".join(md.split())  # the comparison table's retrieval-vs-tuned row
