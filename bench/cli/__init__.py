@@ -21,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 app.command("run")(_run.run_command)
 app.command("leaderboard")(_leaderboard.leaderboard_command)

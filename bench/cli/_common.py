@@ -16,6 +16,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 # Pipes and CI logs get a wide fixed width, so tables are not squeezed to 80 columns.
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
@@ -25,7 +26,8 @@ EXIT_BAD_INPUT = 2
 
 
 def fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    # the message is printed as written: no rich markup is read in it (a regex such as ^[a-z_]+$ keeps its brackets)
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
     return typer.Exit(EXIT_BAD_INPUT)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 import synth
 
@@ -74,10 +75,12 @@ def judge_command(
     kept in judgments.jsonl with its status), and the judge's calibration. A rerun sends no judge
     request twice; requests that failed are retried.
 
+    \b
     Examples:
       bench judge banking --max-items 50
       bench judge banking --judge openai:gpt-4o-mini
-      bench judge banking --judge openai:Qwen2.5-7B-Instruct --judge-base-url http://127.0.0.1:8000/v1
+      bench judge banking --judge openai:Qwen2.5-7B-Instruct \\
+          --judge-base-url http://127.0.0.1:8000/v1
     """
     import answers
     import train
@@ -184,7 +187,7 @@ def print_judge_notes(judge_model: str, cal: dict, warnings: list[str], requests
         f"({calibration_line(cal)})" + ("" if cal["passed"] else ": its scores are not to be trusted")
     )
     for warning in warnings:
-        console.print(f"[bold yellow]warning:[/] {warning}")
+        console.print(Text.assemble(("warning:", "bold yellow"), " ", warning))
 
 
 def check_protocol(protocol: str) -> None:

@@ -20,6 +20,7 @@ def leaderboard_command(
     leaderboard.html and leaderboard.png (each metric with its 95% CI, base vs tuned). Every row
     names the judge and whether it passed calibration. `bench run` calls this at its end.
 
+    \b
     Examples:
       bench leaderboard banking
       bench leaderboard banking --results /tmp/my-results

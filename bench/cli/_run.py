@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from .._domains import domain_dir
 from ._common import console, fail, progress_panel, quiet_libraries
@@ -91,13 +92,15 @@ def run_command(
     tests, and regenerates results/DOMAIN/leaderboard.{md,csv,html,png}. Every stage is keyed by
     a hash of its inputs: a rerun reuses finished work, and a killed run resumes.
 
+    \b
     Examples:
       bench run banking
       bench run banking --models smollm2-135m,gemma3-270m
       bench run banking --judge openai:gpt-4o-mini
       bench run banking --real-queries ../shared/data/banking77/train.csv
       bench run banking --rag
-      bench run banking --models meta-llama/Llama-3.2-3B-Instruct --recipe bankllama \\
+      bench run banking --models meta-llama/Llama-3.2-3B-Instruct \\
+          --recipe bankllama \\
           --judge openai:Qwen2.5-7B-Instruct@http://127.0.0.1:8000/v1
     """
     from answers import GenerationSettings
@@ -211,10 +214,11 @@ def _check_real_queries(path: Path, folder: Path) -> None:
     mapping = load_domain(folder).real_query_intents
     mapped = sum(r["category"] in mapping for r in rows)
     if not mapped:
-        console.print(
-            f"[bold yellow]warning:[/] none of the categories in {path} is mapped in {folder / 'real_queries.yaml'}: "
-            "real queries are judged, but 'intent served' is not measured"
+        message = (
+            f"none of the categories in {path} is mapped in {folder / 'real_queries.yaml'}: real queries are judged, "
+            "but 'intent served' is not measured"
         )
+        console.print(Text.assemble(("warning:", "bold yellow"), " ", message))
 
 
 def _print_summary(runs: list[dict]) -> None:

@@ -29,6 +29,7 @@ def score_command(
     (OUT.<judge hash>.judgments.jsonl): a rerun sends nothing twice. The domain verifier
     (--judge local) is reused from its stage, or trained first.
 
+    \b
     Examples:
       bench score banking answers.jsonl
       bench score banking answers.jsonl --judge smollm2-135m --out untrained.jsonl

@@ -39,6 +39,7 @@ def synth_command(
     Writes dataset/ (a datasets.DatasetDict: train, validation, test), jsonl/, data_card.md,
     synth_report.json and manifest.json. A finished output with the same inputs is reused.
 
+    \b
     Examples:
       bench synth banking
       bench synth banking --seed 1 --size 200 --out /tmp/banking-small

@@ -37,10 +37,12 @@ def train_command(
     Kill it and run the same command again: it resumes from the last checkpoint. A finished
     training with the same inputs is reused.
 
+    \b
     Examples:
       bench train banking
       bench train banking --recipe bankllama --model smollm2-135m --max-steps 10
-      accelerate launch -m bench train banking --recipe llama_finance   (several GPUs)
+      accelerate launch -m bench train banking --recipe llama_finance
+          (several GPUs)
     """
     if learning_rate is not None and learning_rate <= 0:
         raise fail(f"--learning-rate must be positive, got {learning_rate}")

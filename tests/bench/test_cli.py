@@ -115,9 +115,12 @@ def test_new_scaffolds_a_domain_that_validates_and_synthesizes(tmp_path):
     assert run_bench("new", "Bad Name", "--root", str(tmp_path)).returncode == 2
 
 
-def test_every_command_has_help():
+def test_every_command_has_help_that_reads_well_at_80_columns(tmp_path):
+    """Click's own formatter (no rich boxes): text rewrapped to the terminal, long option names on a
+    line of their own, example blocks kept line by line, nothing cut short with an ellipsis."""
     for args in (
         ["--help"],
+        ["score", "--help"],
         ["list", "--help"],
         ["validate", "--help"],
         ["synth", "--help"],
@@ -129,8 +132,17 @@ def test_every_command_has_help():
         ["run", "--help"],
         ["leaderboard", "--help"],
     ):
-        res = run_bench(*args, cwd=REPO)
+        res = run_bench(*args, cwd=REPO, env={"COLUMNS": "80"})
         assert res.returncode == 0 and "Usage" in res.stdout, args
+        wide = [line for line in res.stdout.splitlines() if len(line) > 80 or "…" in line]
+        assert not wide, (args, wide)
+        if "Examples:" in res.stdout:
+            after = res.stdout.split("Examples:")[1].splitlines()[1]
+            assert after.strip().startswith(("bench ", "accelerate ")) and len(after) < 80, (args, after)
+    # an error message is printed as written, never read as markup
+    odd = tmp_path / "q[a-z_]+$.csv"
+    res = run_bench("run", "banking", "--real-queries", str(odd), cwd=REPO)
+    assert res.returncode == 2 and f"{odd}: file not found" in res.stderr, res.stderr
 
 
 def test_coverage_prints_a_figure_per_category(tmp_path):
