@@ -27,13 +27,15 @@ def read_real_queries(path: Path) -> list[dict]:
     """Every row of the CSV as {"line", "text", "category"}; a missing column, an empty text or an
     unreadable file is a RealQueriesError naming it."""
     path = Path(path)
+    rows: list[dict] = []
+    reader = None
     try:
-        with path.open(newline="", encoding="utf-8") as f:
+        # utf-8-sig: a file saved with a byte-order mark (as spreadsheet programs do) reads the same
+        with path.open(newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
             missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
             if missing:
                 raise RealQueriesError(path, f"needs the columns text,category (missing: {', '.join(missing)})", 1)
-            rows = []
             for row in reader:
                 line = reader.line_num
                 text, category = (row.get("text") or "").strip(), (row.get("category") or "").strip()
@@ -43,7 +45,10 @@ def read_real_queries(path: Path) -> list[dict]:
     except FileNotFoundError:
         raise RealQueriesError(path, "file not found") from None
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise RealQueriesError(path, f"not a readable UTF-8 CSV ({exc})") from None
+        line = reader.line_num if reader is not None else None
+        raise RealQueriesError(path, f"not a readable UTF-8 CSV ({exc})", line or None) from None
+    except OSError as exc:  # a folder, no permission
+        raise RealQueriesError(path, f"cannot be read ({exc.strerror or exc})") from None
     if not rows:
         raise RealQueriesError(path, "has no rows")
     return rows

@@ -103,6 +103,7 @@ class Judged:
     real_outputs: dict[str, StageOutput] = field(default_factory=dict)
     real_judged: StageOutput | None = None
     retrieval: dict | None = None  # with retrieval contestants: the index, k, prompt and recall@k
+    retrieved: list[dict] = field(default_factory=list)  # which passages each test item's prompt held
 
     @property
     def complete(self) -> bool:
@@ -157,7 +158,7 @@ def answer_and_judge(
     sets = {"": rows, " (real queries)": real_rows} if real_rows else {"": rows}
     made: dict[str, dict[str, StageOutput]] = {label: {} for label in sets}
     records: dict[str, dict] = {}
-    rag, retrieved = None, None
+    rag, retrieved, rag_rows = None, None, []
     if plan.rag_k:  # the retrieval contestants: base and tuned with the top-k policy passages in the prompt
         from ._index_stage import run_index_stage
 
@@ -178,7 +179,10 @@ def answer_and_judge(
                 hits = rag.top_k([r["query"] for r in items], plan.rag_k)
                 if not label:
                     retrieved = retrieval.recall_at_k(items, hits, plan.rag_k)
-                rag_items = [retrieval.rag_row(domain, r, h) for r, h in zip(items, hits, strict=True)]
+                fits = _prompt_fits(local, recipe) if plan.answers_engine != "llama.cpp" else None
+                rag_items = [retrieval.rag_row(domain, r, h, fits) for r, h in zip(items, hits, strict=True)]
+                if not label:
+                    rag_rows = rag_items
                 for name, contestant in (("base", local), ("tuned", tuned)):
                     plans[f"{name}+rag"] = (
                         answers.plan_endpoint(remote[name], rag_items, endpoint_settings, endpoint_cap)
@@ -200,10 +204,18 @@ def answer_and_judge(
         result.retrieval = {
             "index": {"key": index.key, "path": str(index.path), **index.result},
             "k": plan.rag_k,
-            "prompt": {"name": retrieval.PROMPT_NAME, "template": retrieval.PROMPT_DESCRIPTION},
+            "k_effective": min(plan.rag_k, index.result["passages"]),
+            "prompt": {
+                "name": retrieval.PROMPT_NAME,
+                "rule": retrieval.PROMPT_DESCRIPTION,
+                "template": domain.grounded_prompt,
+            },
             "query": "the customer's query (the row's query field)",
+            "prompts_with_passages_dropped": sum(bool(r["passages_dropped"]) for r in rag_rows),
             **{k: v for k, v in retrieved.items() if k != "k"},
         }
+        result.retrieved = [{"question_id": r["id"], "passages": r["retrieved"],
+                             "passages_dropped": r["passages_dropped"]} for r in rag_rows]  # fmt: skip
         report(f"retrieval: recall@{plan.rag_k} {retrieved['recall_at_k']} over {retrieved['items']} test items")
     if real_rows:
         from ._real_stage import run_real_judge_stage
@@ -218,6 +230,19 @@ def answer_and_judge(
         state = "reused" if real.reused else ("judged" if real.complete else "judged, with FAILED requests")
         report(f"judge (real queries): {real.path} ({state})")
     return result
+
+
+def _prompt_fits(local: answers.LocalContestant, recipe: train.Recipe):
+    """For an encoder-decoder model, whether a row's prompt fits its sequence_len (its prompt is cut
+    from the end, where the question is); None for a causal model, whose prompt is never cut."""
+    from train._model import load_tokenizer
+    from train._tokenize import prompt_ids
+
+    source = train.resolve_model(local.model)
+    if source.model_type != "seq2seq" or not recipe.sequence_len:
+        return None
+    tok = load_tokenizer(source)
+    return lambda row: len(prompt_ids(row, tok, local.prompt_format, True)) <= recipe.sequence_len
 
 
 def _served(stack: contextlib.ExitStack, model: str, trained: StageOutput) -> dict:
@@ -300,7 +325,7 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
         results["total_seconds_this_invocation"] = round(time.perf_counter() - began, 1)
         results.update(provenance())
         real_dir = made.real_judged.path if made.real_judged else None
-        written.append(_write_results(folder, results, judged.path, real_dir))
+        written.append(_write_results(folder, results, judged.path, real_dir, made.retrieved))
         report(f"results: {written[-1]}")
     return written
 
@@ -338,7 +363,12 @@ def _real_input(plan: RunPlan, made: Judged) -> dict | None:
     }
 
 
-def _write_results(folder: Path, results: dict, judge_dir: Path, real_dir: Path | None = None) -> Path:
+RETRIEVED_FILE = "retrieved.jsonl"  # with retrieval contestants: the passages each test item's prompt held
+
+
+def _write_results(
+    folder: Path, results: dict, judge_dir: Path, real_dir: Path | None = None, retrieved: list[dict] = ()
+) -> Path:
     """Write the run's folder under a temporary name and swap it in, so it is never half-written."""
     import shutil
 
@@ -351,7 +381,11 @@ def _write_results(folder: Path, results: dict, judge_dir: Path, real_dir: Path 
         if real_dir and (real_dir / name).is_file():
             (tmp / REAL_FOLDER).mkdir(exist_ok=True)
             shutil.copy2(real_dir / name, tmp / REAL_FOLDER / name)
-    hashed = ("results", "comparisons", "pairwise", *(("real_queries",) if results.get("real_queries") else ()))
+    if retrieved:
+        (tmp / RETRIEVED_FILE).write_text("".join(json.dumps(r) + "\n" for r in retrieved))
+        results["samples"]["retrieved"] = RETRIEVED_FILE
+    optional = tuple(k for k in ("real_queries", "retrieval") if results.get(k))
+    hashed = ("results", "comparisons", "pairwise", *optional)
     results["results_hash"] = stable_hash({k: results[k] for k in hashed})
     (tmp / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     swap_in(tmp, folder)

@@ -1,6 +1,6 @@
-"""The real-query judge stage in the store: keyed by the sampled queries (ids, text, serving intents),
-the answers it scores, the dataset whose train split gives the intent centroids, the judge and its
-settings, and the code. Like the synthetic judge stage, a killed run keeps its judgments and a run
+"""The real-query judge stage in the store: keyed by the sampled queries (ids, text, category, serving
+intents), the answers it scores, the intent centroids' wording, the judge and its settings, and the
+code. Like the synthetic judge stage, a killed run keeps its judgments and a run
 whose judge failed on some requests keeps a resumable partial folder that the next run completes."""
 
 from __future__ import annotations
@@ -16,6 +16,24 @@ from ._judge_stage import answers_digest
 from ._store import Unfinished, atomic_output, code_hash, home, is_complete, stable_hash
 from ._synth_stage import StageOutput
 
+CENTROIDS = (
+    "each intent's calibration_responses (a wording never trained on), rendered with the first value of each "
+    "slot and the policy sheet's facts"
+)
+
+
+def centroid_examples(domain: synth.Domain) -> list[dict]:
+    """The intent finder's examples: every intent's calibration wordings. Not the training replies: a
+    tuned model reproduces those, so centroids made of them would favour it over base and retrieval."""
+    from synth._render import render
+
+    facts = domain.policy.facts
+    return [
+        {"intent": intent.name, "response": render(text, {k: v[0] for k, v in intent.slots.items()}, facts).strip()}
+        for intent in domain.intents
+        for text in intent.calibration_responses
+    ]
+
 
 def real_judge_material(
     domain: synth.Domain, rows: list[dict], answers: dict[str, StageOutput], dataset_key: str, judge: dict, settings
@@ -23,11 +41,12 @@ def real_judge_material(
     return {
         "stage": "real-judge",
         "domain_files": domain.files_hash,
-        "queries": stable_hash([[r["id"], r["query"], r["serving_intents"]] for r in rows]),
+        "queries": stable_hash([[r["id"], r["query"], r["category"], r["serving_intents"]] for r in rows]),
         "answers": {
             name: {"key": out.key, "answers": answers_digest(out.result["records"])} for name, out in answers.items()
         },
-        "dataset": dataset_key,  # its train split's references are the intent centroids
+        "dataset": dataset_key,  # its test references check the intent finder
+        "centroids": CENTROIDS,
         "judge": judge,
         "judge_items": settings.judge_items,
         "seed": settings.seed,
@@ -54,8 +73,8 @@ def run_real_judge_stage(
     if is_complete(folder, key):
         return StageOutput(folder, key, reused=True)
     splits = load_from_disk(str(Path(dataset.path) / "dataset"))
-    finder = IntentFinder(list(splits["train"]))
-    check = finder.self_check(list(splits["test"]))
+    finder = IntentFinder(centroid_examples(domain))
+    check = {**finder.self_check(list(splits["test"])), "centroids": CENTROIDS}
     summary: dict = {}
     records = {name: out.result["records"] for name, out in answers.items()}
     with atomic_output(

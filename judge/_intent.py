@@ -1,10 +1,12 @@
 """Which intent an answer serves, with no reference: the intent whose centroid is nearest to the
-answer's embedding (all-MiniLM-L6-v2), each centroid the normalised mean embedding of that
-intent's reference answers in the dataset's train split (what the domain says for that intent).
-Real queries have no reference, so this is how their answers are checked for being on topic.
+answer's embedding (all-MiniLM-L6-v2), each centroid the normalised mean embedding of the example
+answers given for that intent (the real-query stage gives each intent's calibration wordings, which
+no contestant was trained on). Real queries have no reference, so this is how their answers are
+checked for being on topic.
 
-The finder's own accuracy bounds what it can tell: `self_check` classifies the held-out test
-references, whose true intent is known, and the results record that figure beside the metric."""
+How reliable the finder is: `self_check` classifies answers whose intent is known (the held-out
+test references, in another wording than the centroids'), and the results record that accuracy
+beside the metric."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import synth
 
 class IntentFinder:
     def __init__(self, examples: list[dict], embedder=None):
-        """`examples`: rows with `intent` and `response` (the train split)."""
+        """`examples`: rows with `intent` and `response`."""
         if not examples:
             raise ValueError("no examples to build intent centroids from")
         self.embedder = embedder or synth.load_embedder()

@@ -134,7 +134,10 @@ def holm_family(*sections: dict) -> dict:
     family += [d for sec in sections for d in sec.get("pairwise", {}).values()]
     for d, adjusted in zip(family, holm([d["p_value"] for d in family]), strict=True):
         d["p_holm"] = adjusted
-    what = "every contestant-vs-base comparison of this run (metrics and pairwise"
+    what = (
+        "every comparison of this run: each contestant minus base, each retrieval contestant minus tuned "
+        "(metrics and pairwise"
+    )
     return {
         "family": what + (", synthetic test and real queries)" if len(sections) > 1 else ")"),
         "comparisons": sum(d["p_value"] is not None for d in family),
@@ -228,7 +231,13 @@ def metrics_section(
         "answer_status": answer_status,
         "judge_status": judge_status,
         "metric_definitions": metrics,
-        "statistics": METHOD if cluster_by == CLUSTER else {**METHOD, "clusters": f"items grouped by {cluster_by}"},
+        "statistics": {
+            **METHOD,
+            "paired": METHOD["paired"].replace(
+                "contestant - base", "contestant - base (retrieval contestant - tuned too)"
+            ),
+            **({} if cluster_by == CLUSTER else {"clusters": f"items grouped by {cluster_by}"}),
+        },
         "n_samples": n_samples,
     }
 

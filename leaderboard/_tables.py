@@ -139,6 +139,7 @@ def _long_row(run: dict, evaluation: str, contestant: str, metric: str, d: dict,
         "delta_vs_tuned": vs_tuned.get("delta"),
         "delta_vs_tuned_ci95_low": (vs_tuned.get("ci95") or [None, None])[0],
         "delta_vs_tuned_ci95_high": (vs_tuned.get("ci95") or [None, None])[1],
+        "delta_vs_tuned_p_value": vs_tuned.get("p_value"),
         "delta_vs_tuned_p_holm": vs_tuned.get("p_holm"),
         "judge": run["judge"]["model"],
         "judge_calibration_passed": run["judge"]["calibration_passed"],
@@ -246,11 +247,15 @@ def real_table(runs: list[dict]) -> pd.DataFrame:
                 )
                 row[f"{LABELS[metric]}: real"] = format_metric(metrics.get(metric), metric)
             row["intent served: real"] = format_metric(metrics.get("intent_served"), "intent_served")
-            row["Δ vs base, real"] = "; ".join(
-                f"{LABELS[m]} {format_delta(d, m)}"
-                for m, d in real["comparisons"].get(f"{contestant} - base", {}).items()
-                if m in ("intent_served", "judge_score", "policy_pass") and format_delta(d, m)
-            )
+            for against in ("base", "tuned"):  # retrieval contestants are compared with tuned too
+                deltas = real["comparisons"].get(f"{contestant} - {against}")
+                if deltas is None:
+                    continue
+                row[f"Δ vs {against}, real"] = "; ".join(
+                    f"{LABELS[m]} {format_delta(d, m)}"
+                    for m, d in deltas.items()
+                    if m in ("intent_served", "judge_score", "policy_pass") and format_delta(d, m)
+                )
             row["run"] = run["_run_id"]
             rows.append(row)
     return pd.DataFrame(rows)
@@ -274,7 +279,7 @@ def real_note(runs: list[dict]) -> str:
             f"{real['judge']['protocol']} (its calibration is the synthetic test's; fewer questions than the "
             "synthetic judge score's 5, so compare contestants within a column, not the two columns). Intent "
             f"finder accuracy on the synthetic test references: {'n/a' if acc is None else f'{acc:.0%}'} "
-            "(an upper bound for intent served)."
+            "(its centroids: each intent's calibration wording, which no contestant was trained on)."
         )
     return " ".join(notes)
 
@@ -309,12 +314,19 @@ def intro(runs: list[dict]) -> str:
     """What every cell means, with the items, clusters and comparisons behind it."""
     sizes = sorted({(r["n_samples"]["test_items"], r["n_samples"]["clusters"]) for r in runs})
     counted = ", ".join(f"{n} test items in {k} intent clusters" for n, k in sizes)
-    comparisons = sum(r.get("multiple_comparisons", {}).get("comparisons", 0) for r in runs)
+    shown = sum(
+        sum(d.get("p_value") is not None for c in r["comparisons"].values() for d in c.values())
+        + sum(d.get("p_value") is not None for d in r["pairwise"].values())
+        for r in runs
+    )
+    family = sum((r.get("multiple_comparisons") or {}).get("comparisons", 0) for r in runs)
+    real = f" plus the real-query comparisons, {family} in all" if family != shown else ""
     return (
         f"Each cell: mean [95% CI], bootstrap over intents ({counted}): items made from one intent's templates are "
-        "not independent, so intents are resampled, not items. Δ: contestant minus base on the same test items "
-        f"[clustered 95% CI]. The comparison table holds {comparisons} comparisons (every metric and the pairwise "
-        "test, per run); p_holm: two-sided sign-flip permutation p over intents, Holm-adjusted within each run."
+        "not independent, so intents are resampled, not items. Δ: contestant minus base (a retrieval contestant "
+        f"also minus tuned) on the same test items [clustered 95% CI]. The comparison table holds {shown} "
+        "comparisons (every metric and the pairwise test, per run); p_holm: two-sided sign-flip permutation p "
+        f"over intents, Holm-adjusted within each run over those{real}."
     )
 
 
@@ -333,6 +345,7 @@ def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str, older: list[str
         "",
         comparison_table(runs).to_markdown(index=False),
         "",
+        *([retrieval_note(runs), ""] if retrieval_note(runs) else []),
         *_real_lines(runs),
         "## Judge calibration (probes from test items; good answers never the reference shown)",
         "",
@@ -393,6 +406,26 @@ def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str, older: list[str
             "trusted; cosine and policy numbers do not depend on it.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def retrieval_note(runs: list[dict]) -> str:
+    """Per run with retrieval contestants: k, recall@k, the index and the prompt."""
+    notes = []
+    for run in runs:
+        got = run.get("retrieval")
+        if not got:
+            continue
+        recall = got.get("recall_at_k")
+        dropped = got.get("prompts_with_passages_dropped")
+        notes.append(
+            f"{run['_run_id']}: base+rag and tuned+rag are base and tuned with the top {got['k']} of "
+            f"{got['index']['passages']} policy passages in the prompt ({got['prompt']['name']}: the domain's grounded "
+            f"prompt; {got['index']['engine']}, {got['index']['embedder']} embeddings). Retrieval recall@{got['k']}: "
+            f"{'n/a' if recall is None else f'{recall:.0%}'} of {got['items']} test items had every reference fact in "
+            "their retrieved passages"
+            + (f"; {dropped} prompts dropped passages to fit the model's input." if dropped else ".")
+        )
+    return " ".join(notes)
 
 
 def _real_lines(runs: list[dict]) -> list[str]:

@@ -1,12 +1,19 @@
 """Retrieval quality on its own: recall@k, the share of test items whose top-k passages hold every
-policy fact their reference states. A passage holds a fact when it is that fact's section passage or
-its text contains the fact's value. Items whose reference states no fact are left out (counted)."""
+policy fact their reference states. A passage holds a fact when its text states the fact's value
+(compared case-insensitively, whitespace collapsed): what a retrieval contestant could read, not
+which section the fact is filed under. Items whose reference states no fact are left out (counted)."""
 
 from __future__ import annotations
 
+import re
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
 
 def holds(passage: dict, fact: dict) -> bool:
-    return passage.get("section") == fact["key"].split(".", 1)[0] or fact["value"] in passage["text"]
+    return _plain(fact["value"]) in _plain(passage["text"])
 
 
 def recall_at_k(rows: list[dict], retrieved: list[list[dict]], k: int) -> dict:
@@ -17,6 +24,6 @@ def recall_at_k(rows: list[dict], retrieved: list[list[dict]], k: int) -> dict:
         "recall_at_k": round(sum(full) / len(full), 4) if full else None,
         "items": len(full),
         "items_without_facts": len(rows) - len(full),
-        "definition": "share of test items whose top-k retrieved passages hold every policy fact of the reference "
-        "(a passage holds a fact when it is the fact's section passage or contains its value)",
+        "definition": "share of test items whose top-k retrieved passages state every policy fact of the reference "
+        "(a fact's value found in a passage's text, case and spacing ignored)",
     }

@@ -68,3 +68,15 @@ def test_a_bad_file_is_one_line_naming_file_and_line(tmp_path, content, expected
     assert str(err.value) == f"{tmp_path}/{expected}"
     with pytest.raises(RealQueriesError, match="file not found"):
         read_real_queries(tmp_path / "missing.csv")
+
+
+def test_a_byte_order_mark_is_read_and_a_folder_is_a_one_line_error(tmp_path):
+    csv = tmp_path / "bom.csv"
+    csv.write_bytes("\ufefftext,category\nhello,card_arrival\n".encode())
+    assert read_real_queries(csv) == [{"line": 2, "text": "hello", "category": "card_arrival"}]
+    with pytest.raises(RealQueriesError, match=rf"^{tmp_path}: cannot be read"):
+        read_real_queries(tmp_path)
+    bad = tmp_path / "latin.csv"
+    bad.write_bytes(b"text,category\ncaf\xe9,x\n")
+    with pytest.raises(RealQueriesError, match="not a readable UTF-8 CSV"):
+        read_real_queries(bad)

@@ -41,3 +41,23 @@ def test_the_self_check_counts_right_and_wrong_names(finder):
     assert check["accuracy"] == 0.5 and check["items"] == 2 and check["intents"] == 3
     with pytest.raises(ValueError, match="no examples"):
         IntentFinder([])
+
+
+def test_the_banking_finder_is_built_from_wording_no_contestant_was_trained_on():
+    """The real-query stage's centroids are the calibration wordings; on the reference wordings (another
+    held-out wording) the finder names the right one of 116 intents for most answers."""
+    import synth
+    from bench._real_stage import centroid_examples
+    from synth._render import render
+    from tests.conftest import BANKING
+
+    domain = synth.load_domain(BANKING)
+    examples = centroid_examples(domain)
+    trained = {render(t, {k: v[0] for k, v in i.slots.items()}, domain.policy.facts).strip()
+               for i in domain.intents for t in i.responses}  # fmt: skip
+    assert len(examples) == sum(len(i.calibration_responses) for i in domain.intents)
+    assert not {e["response"] for e in examples} & trained
+    facts = domain.policy.facts
+    rows = [{"intent": i.name, "response": render(t, {k: v[-1] for k, v in i.slots.items()}, facts)}
+            for i in domain.intents for t in i.reference_responses]  # fmt: skip
+    assert IntentFinder(examples).self_check(rows)["accuracy"] >= 0.8  # measured 0.85

@@ -59,12 +59,14 @@ def test_a_contestant_prompt_holds_the_passages_and_keeps_an_items_own_evidence(
 
 
 def test_recall_at_k_counts_items_whose_every_fact_was_retrieved():
-    facts = [{"key": "cards.fee", "value": "$5"}, {"key": "atm.limit", "value": "$500"}]
+    facts = [{"key": "cards.fee", "value": "a $5 fee"}, {"key": "atm.limit", "value": "$500"}]
     rows = [{"facts": facts}, {"facts": facts[:1]}, {"facts": []}]
-    hits = [[{"section": "cards", "text": "a card"}, {"section": "x", "text": "up to $500 a day"}],
-            [{"section": "atm", "text": "no fee"}, {"section": "cards", "text": "b"}], []]  # fmt: skip
+    hits = [[{"section": "cards", "text": "Cards carry A $5\n fee."}, {"section": "x", "text": "up to $500 a day"}],
+            [{"section": "cards", "text": "the cards section, without the fee"}, {"section": "atm", "text": "b"}],
+            []]  # fmt: skip
     at2 = retrieval.recall_at_k(rows, hits, 2)
-    assert at2["recall_at_k"] == 1.0 and at2["items"] == 2 and at2["items_without_facts"] == 1
+    # the second item's passage is the fee's own section, but its text does not state the fee
+    assert at2["recall_at_k"] == 0.5 and at2["items"] == 2 and at2["items_without_facts"] == 1
     assert retrieval.recall_at_k(rows, hits, 1)["recall_at_k"] == 0.0
 
 
@@ -101,3 +103,28 @@ def test_the_index_stage_is_reused_until_the_policy_sheet_changes(tmp_path, monk
     changed = run_index_stage(synth.load_domain(small_domain))
     assert not changed.reused and changed.key != first.key
     assert retrieval.Retriever(changed.path).top_k(["phone number?"], 5)[0][0]["text"].startswith("Customers may call")
+
+
+def test_passages_are_dropped_farthest_first_until_the_prompt_fits(banking):
+    row = {"id": "t1", "query": "What does a wire cost?", "evidence": "", "response": "r",
+           "messages": [{"role": "system", "content": "sys"}, {"role": "user", "content": "q"}]}  # fmt: skip
+    hits = [{"id": f"policy:p{i}", "text": f"passage {i} " + "word " * 40} for i in range(3)]
+    asked = retrieval.rag_row(banking, row, hits, fits=lambda r: len(r["messages"][1]["content"].split()) < 120)
+    assert asked["retrieved"] == ["policy:p0", "policy:p1"] and asked["passages_dropped"] == 1
+    assert asked["messages"][1]["content"].endswith("What does a wire cost?")  # the question is never cut
+    assert retrieval.rag_row(banking, row, hits)["passages_dropped"] == 0
+
+
+def test_only_an_encoder_decoder_prompt_is_checked_against_sequence_len(tiny_t5, tiny_llama, banking, tmp_path):
+    import answers
+    import train
+    from bench._pipeline import _prompt_fits
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"base_model: {tiny_t5}\nsequence_len: 64\n")
+    spec = train.load_recipe(recipe)
+    fits = _prompt_fits(answers.LocalContestant(model=str(tiny_t5), prompt_format="instruction"), spec)
+    short = {"messages": [{"role": "system", "content": ""}, {"role": "user", "content": "hi"}]}
+    long = {"messages": [{"role": "system", "content": ""}, {"role": "user", "content": "word " * 200}]}
+    assert fits(short) and not fits(long)
+    assert _prompt_fits(answers.LocalContestant(model=str(tiny_llama), prompt_format="chat"), spec) is None
