@@ -104,6 +104,7 @@ class Judged:
     real_judged: StageOutput | None = None
     retrieval: dict | None = None  # with retrieval contestants: the index, k, prompt and recall@k
     retrieved: list[dict] = field(default_factory=list)  # which passages each test item's prompt held
+    rows: list[dict] = field(default_factory=list)  # the test items answered
 
     @property
     def complete(self) -> bool:
@@ -199,7 +200,7 @@ def answer_and_judge(
     records["judge"] = stage_record(judged, time.perf_counter() - t)
     state = "reused" if judged.reused else ("judged" if judged.complete else "judged, with FAILED requests")
     report(f"judge: {judged.path} ({state})")
-    result = Judged(outputs, judged, records)
+    result = Judged(outputs, judged, records, rows=rows)
     if rag:
         result.retrieval = {
             "index": {"key": index.key, "path": str(index.path), **index.result},
@@ -325,7 +326,7 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
         results["total_seconds_this_invocation"] = round(time.perf_counter() - began, 1)
         results.update(provenance())
         real_dir = made.real_judged.path if made.real_judged else None
-        written.append(_write_results(folder, results, judged.path, real_dir, made.retrieved))
+        written.append(_write_results(folder, results, judged.path, real_dir, made.retrieved, made.rows))
         report(f"results: {written[-1]}")
     return written
 
@@ -367,7 +368,12 @@ RETRIEVED_FILE = "retrieved.jsonl"  # with retrieval contestants: the passages e
 
 
 def _write_results(
-    folder: Path, results: dict, judge_dir: Path, real_dir: Path | None = None, retrieved: list[dict] = ()
+    folder: Path,
+    results: dict,
+    judge_dir: Path,
+    real_dir: Path | None = None,
+    retrieved: list[dict] = (),
+    rows: list[dict] = (),
 ) -> Path:
     """Write the run's folder under a temporary name and swap it in, so it is never half-written."""
     import shutil
@@ -381,6 +387,14 @@ def _write_results(
         if real_dir and (real_dir / name).is_file():
             (tmp / REAL_FOLDER).mkdir(exist_ok=True)
             shutil.copy2(real_dir / name, tmp / REAL_FOLDER / name)
+    if rows:  # the questions and references, for the report's answers browser
+        from judge._requests import rubric_question
+        from report import ITEMS_FILE
+
+        items = [{"id": r["id"], "intent": r["intent"], "category": r["category"], "question": rubric_question(r),
+                  "reference": r["response"]} for r in rows]  # fmt: skip
+        (tmp / ITEMS_FILE).write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items))
+        results["samples"]["items"] = ITEMS_FILE
     if retrieved:
         (tmp / RETRIEVED_FILE).write_text("".join(json.dumps(r) + "\n" for r in retrieved))
         results["samples"]["retrieved"] = RETRIEVED_FILE

@@ -18,7 +18,9 @@ def leaderboard_command(
     Writes RESULTS/DOMAIN/leaderboard.md (renders on a repository page), leaderboard.csv (one row
     per run, contestant and metric, with CIs and paired differences), a self-contained sortable
     leaderboard.html and leaderboard.png (each metric with its 95% CI, base vs tuned). Every row
-    names the judge and whether it passed calibration. `bench run` calls this at its end.
+    names the judge and whether it passed calibration. Also rewrites each run's report
+    (RUN_ID/report.html, report.md) and the index of reports (index.html, index.md). `bench run`
+    calls this at its end.
 
     \b
     Examples:
@@ -31,5 +33,10 @@ def leaderboard_command(
     if not folder.is_dir():
         raise fail(f"no results for '{domain}' in {results} (run `bench run {domain}` first)")
     paths = write_leaderboard(folder)  # a bad results file: LeaderboardError, one line, exit 2
+    from report import write_index, write_report
+
+    for run in sorted(p.parent for p in folder.glob("*/scores.jsonl") if (p.parent / "results.json").is_file()):
+        write_report(run)
+    write_index(folder)
     console.print(paths["md"].read_text(), markup=False)
     console.print(f"wrote {', '.join(str(p) for p in paths.values())}")

@@ -173,7 +173,13 @@ def run_command(
     with progress_panel() as track:
         written = run_pipeline(plan, choice, track, report=lambda line: console.print(line))
     paths = write_leaderboard(out / folder.name)
+    from report import write_index, write_report
+
+    reports = [write_report(p.parent)["html"] for p in written]
+    write_index(out / folder.name)
     _print_summary([json.loads(p.read_text()) for p in written])
+    for path in reports:
+        console.print(f"report: {path} (also report.md; every run: {out / folder.name / 'index.html'})")
     console.print(f"leaderboard: {paths['md']} (also .csv, .html, .png); {time.perf_counter() - began:.0f} s in all")
 
 

@@ -53,6 +53,7 @@ class FaultServer:
         hang: float = 2.0,
         port: int = 0,
         logprobs: bool = True,
+        answer: str | None = None,
     ):
         """`delay`: seconds every answer waits. `fault_rate`: the chance that a request without a
         scripted fault gets one drawn uniformly from `random_faults` (seeded: the same sequence of
@@ -67,6 +68,7 @@ class FaultServer:
         self.random_faults = tuple(random_faults)
         self.hang = hang
         self.logprobs = logprobs
+        self.answer = answer  # what a free-text request (a contestant's, not a judge's) gets; None: a rating text
         self.faults: list[str | None] = []  # scripted, one per request before any random draw (None: no fault)
         self.injected: list[str] = []  # every fault served, in the order of the requests
         self.hits = 0
@@ -198,6 +200,8 @@ class FaultServer:
                 ][: body.get("top_logprobs") or 1]
         elif "response_format" in body:
             content = json.dumps({"explanation": "deterministic", "rating": rating, "verdict": "ABC"[rating % 3]})
+        elif self.answer is not None:  # a contestant's answer, as given
+            content = self.answer
         else:
             content = f"Explanation. Rating: [[{rating}]] Verdict: [[{'ABC'[rating % 3]}]]"
         message = {"role": "assistant", "content": None if fault == "null_content" else content}
