@@ -18,7 +18,7 @@ STYLE = (
     ".meta{color:#666;font-size:11px}.question{font-weight:bold}.reference{color:#333;margin-top:4px}"
     ".answer{white-space:pre-wrap}.scores{color:#444;font-size:11px;margin-top:3px}"
     ".failure{color:#a00;font-size:11px}mark{background:#f9c74f}.verdict li{margin:3px 0}"
-    ".judgment{font-size:11px;color:#333}"
+    ".judgment{font-size:11px;color:#333}img{max-width:100%}"
 )
 
 

@@ -12,6 +12,9 @@ from ._common import console, fail
 def leaderboard_command(
     domain: str = typer.Argument(..., help="Domain name: reads RESULTS/DOMAIN/*/results.json."),
     results: Path = typer.Option(Path("results"), help="Results folder that `bench run --out` wrote to."),
+    screenshot: bool = typer.Option(
+        False, help="Also save each report's first screen as RUN_ID/report.png (needs Debian's chromium)."
+    ),
 ) -> None:
     """Aggregate all runs of a domain into its leaderboard.
 
@@ -36,7 +39,14 @@ def leaderboard_command(
     from report import write_index, write_report
 
     for run in sorted(p.parent for p in folder.glob("*/scores.jsonl") if (p.parent / "results.json").is_file()):
-        write_report(run)
+        page = write_report(run)["html"]
+        if screenshot:
+            from report._screenshot import screenshot as take
+
+            try:
+                console.print(f"screenshot: {take(page, run / 'report.png')}")
+            except RuntimeError as exc:
+                raise fail(str(exc)) from None
     write_index(folder)
     console.print(paths["md"].read_text(), markup=False)
     console.print(f"wrote {', '.join(str(p) for p in paths.values())}")
