@@ -191,3 +191,13 @@ def test_a_real_query_mapping_to_an_unknown_intent_names_file_and_line(small_dom
     assert err.line == 3 and "'refunds' is not an intent of this domain" in str(err) and "real_queries.yaml" in str(err)
     mapping.write_text("categories:\n  refund: []\n")
     assert "needs at least 1 item" in str(_error(small_domain))
+
+
+def test_the_real_query_mapping_and_documents_do_not_change_the_dataset_key(small_domain):
+    """Only the stages that read them depend on them (keyed by their content there)."""
+    before = load_domain(small_domain).files_hash
+    (small_domain / "real_queries.yaml").write_text("categories:\n  opening_times: [contact_hours]\n")
+    (small_domain / "documents.yaml").write_text("documents:\n  - id: faq\n    title: FAQ\n    text: Parking.\n")
+    assert load_domain(small_domain).files_hash == before
+    (small_domain / "documents.yaml").write_text("documents:\n  - id: faq\n    title: FAQ\n    text: '  '\n")
+    assert "does not match" in str(_error(small_domain))  # a blank document is refused
