@@ -6,7 +6,6 @@ category and the intents that serve it (the domain's real_queries.yaml), for "in
 from __future__ import annotations
 
 import csv
-import hashlib
 import random
 from pathlib import Path
 
@@ -52,10 +51,6 @@ def read_real_queries(path: Path) -> list[dict]:
     if not rows:
         raise RealQueriesError(path, "has no rows")
     return rows
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def real_query_items(path: Path, domain, n: int | None = DEFAULT_REAL_ITEMS, seed: int = 0) -> list[dict]:

@@ -57,17 +57,29 @@ def run_judge_stage(
     folder = Path(out) if out else home() / domain.name / f"judge-{key[:12]}"
     if is_complete(folder, key):
         return StageOutput(folder, key, reused=True)
-    summary: dict = {}
     records = {name: out.result["records"] for name, out in answers.items()}
-    with atomic_output(
-        folder, "judge", key, material, resumable=True, summary=summary, resume_marker="judgments.jsonl"
-    ) as work:
-        with endpoint_factory() as endpoint:
-            assert isinstance(endpoint, JudgeEndpoint)
-            result = judge_run(domain, rows, records, endpoint, work, settings, progress)
+
+    def judge(endpoint: JudgeEndpoint, work: Path, summary: dict) -> dict:
+        result = judge_run(domain, rows, records, endpoint, work, settings, progress)
         keep = ("items", "judged_items", "identical_fraction", "warnings", "judge_requests", "wall_seconds")
         summary.update({k: result[k] for k in (*keep, "process_peak_rss_mb")})
         summary["calibration_passed"] = result["calibration"]["passed"]
+        return result
+
+    return judged_stage(folder, "judge", key, material, endpoint_factory, judge)
+
+
+def judged_stage(folder: Path, stage: str, key: str, material: dict, endpoint_factory, judge) -> StageOutput:
+    """Run `judge(endpoint, work, summary) -> result` in a resumable stage folder, with the endpoint
+    that `endpoint_factory()` yields. A result whose judge failed on some requests keeps the partial
+    folder (its judgments.jsonl) for the next run to complete, and is returned as incomplete."""
+    summary: dict = {}
+    with atomic_output(
+        folder, stage, key, material, resumable=True, summary=summary, resume_marker="judgments.jsonl"
+    ) as work:
+        with endpoint_factory() as endpoint:
+            assert isinstance(endpoint, JudgeEndpoint)
+            result = judge(endpoint, work, summary)
         if result["judge_requests"]["error"]:
             raise Unfinished
     if result["judge_requests"]["error"]:

@@ -346,14 +346,14 @@ def _real_input(plan: RunPlan, made: Judged) -> dict | None:
     """What the results need of a real-query evaluation: its judge folder and where the queries came from."""
     if not made.real_judged:
         return None
-    from answers._real_queries import file_sha256
+    from train._hashing import sha256_file
 
     return {
         "judge_dir": made.real_judged.path,
         "answers": {name: o.result for name, o in made.real_outputs.items()},
         "source": {
             "file": str(plan.real_queries),
-            "sha256": file_sha256(plan.real_queries),
+            "sha256": sha256_file(plan.real_queries),
             "sampled": len(made.real_rows),
             "requested": plan.real_items,
             "seed": plan.seed,

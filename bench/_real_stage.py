@@ -8,12 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import synth
-from judge._client import JudgeEndpoint
 from judge._intent import IntentFinder
 from judge._real import run_real
 
-from ._judge_stage import answers_digest
-from ._store import Unfinished, atomic_output, code_hash, home, is_complete, stable_hash
+from ._judge_stage import answers_digest, judged_stage
+from ._store import code_hash, home, is_complete, stable_hash
 from ._synth_stage import StageOutput
 
 CENTROIDS = (
@@ -75,19 +74,13 @@ def run_real_judge_stage(
     splits = load_from_disk(str(Path(dataset.path) / "dataset"))
     finder = IntentFinder(centroid_examples(domain))
     check = {**finder.self_check(list(splits["test"])), "centroids": CENTROIDS}
-    summary: dict = {}
     records = {name: out.result["records"] for name, out in answers.items()}
-    with atomic_output(
-        folder, "real-judge", key, material, resumable=True, summary=summary, resume_marker="judgments.jsonl"
-    ) as work:
-        with endpoint_factory() as endpoint:
-            assert isinstance(endpoint, JudgeEndpoint)
-            result = run_real(
-                domain, rows, records, finder, endpoint, work, settings.judge_items, settings.seed, progress, check
-            )
+
+    def judge(endpoint, work: Path, summary: dict) -> dict:
+        result = run_real(
+            domain, rows, records, finder, endpoint, work, settings.judge_items, settings.seed, progress, check
+        )
         summary.update({k: result[k] for k in ("items", "judged_items", "judge_requests", "wall_seconds")})
-        if result["judge_requests"]["error"]:
-            raise Unfinished
-    if result["judge_requests"]["error"]:
-        return StageOutput(work, key, reused=False, result=result, complete=False)
-    return StageOutput(folder, key, reused=False, result=result)
+        return result
+
+    return judged_stage(folder, "real-judge", key, material, endpoint_factory, judge)

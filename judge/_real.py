@@ -19,6 +19,7 @@ from . import _rubric as rubric
 from ._client import JudgeEndpoint, run_judgments, status_counts
 from ._intent import IntentFinder
 from ._policy import PolicyChecker
+from ._run import _write_jsonl
 from ._scores import answer_fields
 
 PROTOCOL = f"{rubric.NAME} without a reference: " + ", ".join(i.name for i in rubric.items(False))
@@ -121,9 +122,7 @@ def run_real(
         sample.update(_verdict(judged, sample["question_id"], sample["contestant"]))
         if sample["answer_status"] != "ok" and sample["question_id"] in judged_ids:
             sample.update(judge_status="no_answer", judge_reason="no answer to judge (the endpoint failed)")
-    tmp = out / "scores.partial"
-    tmp.write_text("".join(json.dumps(s, ensure_ascii=False, default=str) + "\n" for s in samples))
-    tmp.rename(out / "scores.jsonl")
+    _write_jsonl(out / "scores.jsonl", samples)
     statuses = status_counts(list(judged.values()))
     warnings = []
     if statuses["error"]:

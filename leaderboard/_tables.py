@@ -345,7 +345,7 @@ def _markdown(runs: list[dict], wide: pd.DataFrame, domain: str, older: list[str
         "",
         comparison_table(runs).to_markdown(index=False),
         "",
-        *([retrieval_note(runs), ""] if retrieval_note(runs) else []),
+        *([note, ""] if (note := retrieval_note(runs)) else []),
         *_real_lines(runs),
         "## Judge calibration (probes from test items; good answers never the reference shown)",
         "",

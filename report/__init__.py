@@ -34,10 +34,10 @@ def _judgments(path: Path) -> dict[tuple[str, str], list[dict]]:
     return out
 
 
-def report_data(run_dir: Path) -> dict:
-    """The answers browser's data: every test item with each contestant's answer and scores."""
+def report_data(run_dir: Path, scores: list[dict]) -> dict:
+    """The answers browser's data: every test item with each contestant's answer and scores (the
+    run's scores.jsonl rows)."""
     run_dir = Path(run_dir)
-    scores = read_jsonl(run_dir / "scores.jsonl")
     items = {r["id"]: r for r in read_jsonl(run_dir / ITEMS_FILE)} if (run_dir / ITEMS_FILE).is_file() else {}
     judged = _judgments(run_dir / "judgments.jsonl")
     contestants = list(dict.fromkeys(s["contestant"] for s in scores))
@@ -121,7 +121,7 @@ def write_report(run_dir: Path) -> dict[str, Path]:
     run_dir = Path(run_dir)
     record = json.loads((run_dir / "results.json").read_text())
     scores = read_jsonl(run_dir / "scores.jsonl")
-    data = report_data(run_dir)
+    data = report_data(run_dir, scores)
     lines = verdict(record)
     seed = record["config"].get("seeds", {}).get("judge", 0)
     effects = {}
