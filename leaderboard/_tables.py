@@ -471,6 +471,8 @@ def _html(
     table = wide.to_html(index=False, classes="leaderboard", border=0, escape=True)
     table += "<h2>Against base (retrieval contestants also against tuned), on the same test items</h2>"
     table += comparison.to_html(index=False, classes="leaderboard", border=0, escape=True)
+    if note := retrieval_note(runs):
+        table += f"<p>{html.escape(note)}</p>"
     real = real_table(runs)
     if not real.empty:
         table += f"<h2>Synthetic test and real customer queries, side by side</h2><p>{html.escape(real_note(runs))}</p>"

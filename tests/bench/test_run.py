@@ -352,3 +352,4 @@ def test_retrieval_contestants_beside_base_and_tuned(tmp_path, tiny_recipe):
     assert all("Answer the question using this excerpt" in p for p in prompts)
     md = (results / "banking" / "leaderboard.md").read_text()
     assert "| tuned+rag | tuned |" in " ".join(md.split())  # the comparison table's retrieval-vs-tuned row
+    assert "Retrieval recall@2" in md and "Retrieval recall@2" in (results / "banking" / "leaderboard.html").read_text()
