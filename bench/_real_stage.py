@@ -35,7 +35,7 @@ def centroid_examples(domain: synth.Domain) -> list[dict]:
 
 
 def real_judge_material(
-    domain: synth.Domain, rows: list[dict], answers: dict[str, StageOutput], dataset_key: str, judge: dict, settings
+    domain: synth.Domain, rows: list[dict], answers: dict[str, StageOutput], dataset_content: str, judge: dict, settings
 ) -> dict:
     return {
         "stage": "real-judge",
@@ -44,7 +44,7 @@ def real_judge_material(
         "answers": {
             name: {"key": out.key, "answers": answers_digest(out.result["records"])} for name, out in answers.items()
         },
-        "dataset": dataset_key,  # its test references check the intent finder
+        "dataset": dataset_content,  # its test references check the intent finder
         "centroids": CENTROIDS,
         "judge": judge,
         "judge_items": settings.judge_items,
@@ -66,7 +66,7 @@ def run_real_judge_stage(
     """`settings`: the run's JudgeSettings (judge_items and seed are used)."""
     from datasets import load_from_disk
 
-    material = real_judge_material(domain, rows, answers, dataset.key, judge_identity, settings)
+    material = real_judge_material(domain, rows, answers, dataset.content, judge_identity, settings)
     key = stable_hash(material)
     folder = home() / domain.name / f"real-judge-{key[:12]}"
     if is_complete(folder, key):

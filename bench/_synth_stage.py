@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,16 @@ class StageOutput:
     reused: bool
     result: object = None  # what the stage's work returned (None when reused)
     complete: bool = True  # False: a resumable partial folder (an endpoint failed; a rerun retries)
+    # synth only: a hash of the dataset's bytes (its JSONL splits). Later stages key on it, not on `key`,
+    # so a synth change that leaves the data as it was (code, the card's coverage) reuses their work
+    content: str = ""
+
+
+def dataset_content(folder: Path) -> str:
+    """The hash of a synth folder's dataset: of the sha256 of each JSONL split, as synth_report.json
+    records them (the splits hold every row, in order, as the DatasetDict does)."""
+    report = json.loads((Path(folder) / "synth_report.json").read_text(encoding="utf-8"))
+    return stable_hash(report["files"])
 
 
 def synth_material(domain: synth.Domain, settings: synth.SynthSettings, real: Path | None = None) -> dict:
@@ -50,10 +61,10 @@ def run_synth_stage(
     key = stable_hash(material)
     folder = Path(out) if out else home() / domain.name / f"synth-{key[:12]}"
     if is_complete(folder, key):
-        return StageOutput(folder, key, reused=True)
+        return StageOutput(folder, key, reused=True, content=dataset_content(folder))
     if rank() > 0:
         wait_until_complete(folder, key)
-        return StageOutput(folder, key, reused=True)
+        return StageOutput(folder, key, reused=True, content=dataset_content(folder))
     summary: dict = {}
     with atomic_output(folder, "synth", key, material, summary=summary) as tmp:
         result = synth.synthesize(domain, settings, progress)
@@ -63,4 +74,4 @@ def run_synth_stage(
             coverage = synth.measure_coverage(real_df, result.splits["train"])
         synth.save(result, tmp, coverage, Path(real).name if real is not None else None)
         summary.update(counts={k: len(v) for k, v in result.splits.items()})
-    return StageOutput(folder, key, reused=False, result=result)
+    return StageOutput(folder, key, reused=False, result=result, content=dataset_content(folder))

@@ -23,11 +23,11 @@ def recipe_path(domain_dir: Path, recipe: str) -> Path:
     return path
 
 
-def train_material(dataset_key: str, recipe: train.Recipe, model_sha: str, merge: bool) -> dict:
+def train_material(dataset_content: str, recipe: train.Recipe, model_sha: str, merge: bool) -> dict:
     settings = {k: v for k, v in recipe.to_dict().items() if k not in ("description", "overrides")}
     return {
         "stage": "train",
-        "data": dataset_key,
+        "data": dataset_content,  # the dataset's bytes (synth StageOutput.content)
         "recipe": settings,
         "model_sha256": model_sha,
         "merge": merge,
@@ -44,7 +44,7 @@ def run_train_stage(
     progress=True,
 ) -> StageOutput:
     source = train.resolve_model(recipe.base_model)
-    material = train_material(dataset.key, recipe, source.sha256, merge)
+    material = train_material(dataset.content, recipe, source.sha256, merge)
     key = stable_hash(material)
     folder = Path(out) if out else home() / domain / f"train-{key[:12]}"
     if is_complete(folder, key):

@@ -15,10 +15,13 @@ from ._store import atomic_output, code_hash, home, is_complete, stable_hash
 from ._synth_stage import StageOutput
 
 
-def verifier_material(dataset_key: str, recipe: train.Recipe, settings: verifier.VerifierData, model_sha: str) -> dict:
+def verifier_material(
+    domain_files: str, dataset_content: str, recipe: train.Recipe, settings: verifier.VerifierData, model_sha: str
+) -> dict:
     return {
         "stage": "verifier",
-        "data": dataset_key,
+        "domain_files": domain_files,  # the probes' other intents, facts and contacts
+        "data": dataset_content,  # the train split's bytes (synth StageOutput.content)
         "verifier_data": settings.to_dict(),
         "recipe": {k: v for k, v in recipe.to_dict().items() if k != "description"},
         "model_sha256": model_sha,
@@ -39,7 +42,7 @@ def run_verifier_stage(
 ) -> StageOutput:
     settings = settings or verifier.VerifierData()
     source = train.resolve_model(recipe.base_model)
-    material = verifier_material(dataset.key, recipe, settings, source.sha256)
+    material = verifier_material(domain.files_hash, dataset.content, recipe, settings, source.sha256)
     key = stable_hash(material)
     folder = home() / domain.name / f"verifier-{key[:12]}"
     if is_complete(folder, key):
