@@ -17,6 +17,7 @@ import synth
 import train
 from judge._run import JudgeSettings
 from leaderboard import REAL_FOLDER, SAMPLE_FILES, results_record
+from leaderboard._seeds import seed_name
 
 from ._answers_stage import run_answers_stage
 from ._judge_stage import run_judge_stage
@@ -46,6 +47,9 @@ class RunPlan:
     real_queries: Path | None = None  # a text,category CSV of real queries, answered and judged without references
     real_items: int | None = answers.DEFAULT_REAL_ITEMS  # a seeded sample of this many of them (all when None)
     rag_k: int | None = None  # add base+rag and tuned+rag, with this many retrieved passages (None: none)
+    # train this many adapters per model, seeds recipe.seed, +1, ...: `tuned` and `tuned-seed<S>` answer the
+    # synthetic test beside one base, and results get the pooled effect and the spread between seeds
+    train_seeds: int = 1
 
 
 ANSWER_ENGINES = ("transformers", "llama.cpp")
@@ -139,10 +143,13 @@ def answer_and_judge(
     judge_identity: dict,
     track=None,
     report=print,
+    seed_adapters: dict[str, StageOutput] | None = None,
 ) -> Judged:
     """Answers of base, tuned and every endpoint contestant (each its own stage), then the judge
     stage over them; with `plan.real_queries`, the same for the sampled real queries (answered
-    with the synthetic test's answer cap, judged without references)."""
+    with the synthetic test's answer cap, judged without references). `seed_adapters`: the other
+    training seeds' train stages (contestant name -> output), answering the synthetic test only."""
+    seed_adapters = seed_adapters or {}
     metrics = json.loads((trained.path / "metrics.json").read_text())
     rows = answers.test_items(dataset.path, plan.max_items, plan.seed)
     real_rows = (
@@ -169,13 +176,17 @@ def answer_and_judge(
         report(f"index: {index.path} ({'reused' if index.reused else 'built'}, {index.result['passages']} passages)")
         rag = retrieval.Retriever(index.path)
     with contextlib.ExitStack() as stack:  # a served engine lives until every answer is in
-        remote = _served(stack, local.model, trained) if plan.answers_engine == "llama.cpp" else {}
+        adapters = {"tuned": trained, **seed_adapters}
+        remote = _served(stack, local.model, trained, adapters) if plan.answers_engine == "llama.cpp" else {}
         remote.update({c.name: c for c in plan.contestants})
         tuned = answers.LocalContestant(**{**local.__dict__, "adapter_dir": trained.path / "adapter"})
         for label, items in sets.items():
             plans = {"base": base_plan if not label else answers.plan_local(local, items, plan.generation, cap)}
             if plan.answers_engine != "llama.cpp":
                 plans["tuned"] = answers.plan_local(tuned, items, plan.generation, None if not label else cap)
+                for name, out in seed_adapters.items() if not label else ():
+                    seeded = answers.LocalContestant(**{**local.__dict__, "adapter_dir": out.path / "adapter"})
+                    plans[name] = answers.plan_local(seeded, items, plan.generation)
             if rag:
                 hits = rag.top_k([r["query"] for r in items], plan.rag_k)
                 if not label:
@@ -191,6 +202,8 @@ def answer_and_judge(
                         else answers.plan_local(contestant, rag_items, plan.generation, cap)
                     )
             for name, contestant in remote.items():
+                if label and name in seed_adapters:
+                    continue  # the other seeds answer the synthetic test only
                 plans[name] = answers.plan_endpoint(contestant, items, endpoint_settings, endpoint_cap)
             for name, answer_plan in plans.items():
                 made[label][name] = _answer(domain.name, name, answer_plan, records, label, track, report)
@@ -246,15 +259,16 @@ def _prompt_fits(local: answers.LocalContestant, recipe: train.Recipe):
     return lambda row: len(prompt_ids(row, tok, local.prompt_format, True)) <= recipe.sequence_len
 
 
-def _served(stack: contextlib.ExitStack, model: str, trained: StageOutput) -> dict:
-    """{"base", "tuned"} contestants on one llama.cpp server that lives as long as `stack`."""
+def _served(stack: contextlib.ExitStack, model: str, trained: StageOutput, adapters: dict[str, StageOutput]) -> dict:
+    """{"base", and one per adapter (name -> train stage)} contestants on one llama.cpp server that
+    lives as long as `stack`."""
     from answers._served import served_contestants
     from train._sources import gguf_path
 
     config = train.resolve_model(model).path / "config.json"
     work = trained.path.parent / f".lora-gguf-{trained.key[:12]}"
     return dict(stack.enter_context(
-        served_contestants(gguf_path(model), {"tuned": trained.path / "adapter"}, config, work)
+        served_contestants(gguf_path(model), {n: o.path / "adapter" for n, o in adapters.items()}, config, work)
     ))  # fmt: skip
 
 
@@ -283,7 +297,19 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
         trained = run_train_stage(domain.name, dataset, recipe, progress=track or False)
         train_record = stage_record(trained, time.perf_counter() - t)
         report(f"train {model}: {trained.path} ({'reused' if trained.reused else 'trained'})")
-        made = answer_and_judge(domain, dataset, trained, recipe, plan, endpoint_factory, judge_identity, track, report)
+        seed_adapters, seed_records = {}, {}
+        for offset in range(1, plan.train_seeds):
+            name = seed_name(recipe.seed + offset)
+            t = time.perf_counter()
+            out = run_train_stage(
+                domain.name, dataset, recipe.with_overrides(seed=recipe.seed + offset), progress=track or False
+            )
+            seed_records[f"train:{name}"] = stage_record(out, time.perf_counter() - t)
+            seed_adapters[name] = out
+            report(f"train {model} (seed {recipe.seed + offset}): {out.path} ({'reused' if out.reused else 'trained'})")
+        made = answer_and_judge(
+            domain, dataset, trained, recipe, plan, endpoint_factory, judge_identity, track, report, seed_adapters
+        )
         outputs, judged, records = made.outputs, made.judged, made.records
         folder = (
             Path(plan.results_dir)
@@ -297,7 +323,7 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
             written.append(kept)
             report(f"results: {kept} (unchanged)")
             continue
-        stages = {"synth": synth_record, **judge_records, "train": train_record, **records}
+        stages = {"synth": synth_record, **judge_records, "train": train_record, **seed_records, **records}
         results = results_record(
             domain=plan.domain_dir.name,
             judge_dir=judged.path,
@@ -314,11 +340,13 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
             },
             judge_identity=judge_identity,
             task_hashes={"dataset": dataset.key, "train": trained.key, "judge": judged.key}
+            | {f"train:{n}": o.key for n, o in seed_adapters.items()}
             | {f"answers:{n}": o.key for n, o in outputs.items()}
             | ({"real-judge": real_key} if real_key else {})
             | {f"answers-real:{n}": o.key for n, o in made.real_outputs.items()},
             real=_real_input(plan, made),
             retrieval=made.retrieval,
+            train_seeds=_seed_training({"tuned": trained, **seed_adapters}, recipe.seed) if seed_adapters else None,
         )
         results["complete"] = complete
         # this process's peak (ru_maxrss, KiB on Linux); the local judge server is a separate, small process
@@ -329,6 +357,20 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
         written.append(_write_results(folder, results, judged.path, real_dir, made.retrieved, made.rows))
         report(f"results: {written[-1]}")
     return written
+
+
+def _seed_training(trained: dict[str, StageOutput], first_seed: int) -> dict:
+    """Each training seed's adapter: its seed, train stage key, eval loss and training time."""
+    out = {}
+    for offset, (name, stage) in enumerate(trained.items()):
+        metrics = json.loads((stage.path / "metrics.json").read_text())
+        out[name] = {
+            "seed": first_seed + offset,
+            "train_key": stage.key,
+            "path": str(stage.path),
+            **{k: metrics.get(k) for k in ("base_eval_loss", "tuned_eval_loss", "steps", "train_seconds")},
+        }
+    return out
 
 
 def _unchanged(folder: Path, *keys: str) -> Path | None:

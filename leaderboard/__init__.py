@@ -12,7 +12,7 @@ from ._results import METRICS, REAL_FOLDER, REAL_METRICS, SAMPLE_FILES, SCHEMA, 
 
 def __getattr__(name: str):
     # The tables and chart import pandas and matplotlib; load them only when used.
-    if name in ("write_leaderboard", "format_metric", "format_delta", "format_p"):
+    if name in ("write_leaderboard", "format_metric", "format_delta", "format_p", "format_spread"):
         from . import _tables
 
         return getattr(_tables, name)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from synth import read_jsonl
 
+from ._seeds import seeds_section
 from ._stats import METHOD, describe, holm, paired_difference, pairwise_summary
 
 # /3: fact-level metrics, statistics clustered by intent, Holm-adjusted p-values. /4: the judge score is the
@@ -132,12 +133,15 @@ def holm_family(*sections: dict) -> dict:
     in place); returns the family's description."""
     family = [d for sec in sections for c in sec["comparisons"].values() for d in c.values()]
     family += [d for sec in sections for d in sec.get("pairwise", {}).values()]
+    family += [d["vs_base"] for sec in sections for d in ((sec.get("train_seeds") or {}).get("pooled") or {}).values()]
     for d, adjusted in zip(family, holm([d["p_value"] for d in family]), strict=True):
         d["p_holm"] = adjusted
     what = (
         "every comparison of this run: each contestant minus base, each retrieval contestant minus tuned "
         "(metrics and pairwise"
     )
+    if any(sec.get("train_seeds") for sec in sections):
+        what = what.replace(" (metrics", ", the training seeds' pooled effect minus base (metrics")
     return {
         "family": what + (", synthetic test and real queries)" if len(sections) > 1 else ")"),
         "comparisons": sum(d["p_value"] is not None for d in family),
@@ -213,6 +217,9 @@ def metrics_section(
         else {}
     )
     section = {"results": results, "comparisons": comparisons, "pairwise": pairwise}
+    seeds = seeds_section(values, clusters, results, comparisons, metrics, seed, label)
+    if seeds:
+        section["train_seeds"] = seeds
     n_samples = {
         "test_items": len(ids),
         "clusters": len(set(clusters.values())),
@@ -258,14 +265,20 @@ def results_record(
     task_hashes: dict,
     real: dict | None = None,
     retrieval: dict | None = None,
+    train_seeds: dict | None = None,
 ) -> dict:
     """The results JSON of one run (without provenance and results_hash, which the writer adds).
     `answers`: contestant -> the answers stage's summary (its `material` says what answered).
-    `real`: the real-query evaluation ({"judge_dir", "answers", "source"}), or None."""
+    `real`: the real-query evaluation ({"judge_dir", "answers", "source"}), or None.
+    `train_seeds`: with --train-seeds, each tuned contestant's training ({"seed", "train_key", ...})."""
     metrics = json.loads((Path(train_dir) / "metrics.json").read_text())
     summary = json.loads((Path(judge_dir) / "judge_summary.json").read_text())
     seed = settings["seeds"]["judge"]
     section = metrics_section(judge_dir, seed=seed, adjust=real is None)
+    if section.get("train_seeds"):
+        section["train_seeds"]["training"] = {
+            n: (train_seeds or {}).get(n) for n in section["train_seeds"]["contestants"]
+        }
     warnings = list(summary["warnings"])
     real_section = None
     if real:

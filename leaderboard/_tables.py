@@ -15,6 +15,7 @@ import pandas as pd
 from ._chart import plot_leaderboard
 from ._errors import LeaderboardError
 from ._results import METRICS, REAL_METRICS, SCHEMA
+from ._seeds import POOLED, SEED_PREFIX
 
 LABELS = {
     "fact_recall": "fact recall",
@@ -113,6 +114,12 @@ def long_table(runs: list[dict]) -> pd.DataFrame:
                     if metric in known:
                         deltas = (vs_base.get(metric, {}), vs_tuned.get(metric, {}))
                         rows.append(_long_row(run, evaluation, contestant, metric, d, *deltas))
+            seeds = section.get("train_seeds")
+            for metric, pooled in ((seeds or {}).get("pooled") or {}).items():
+                if metric in known:  # the pooled effect of the training seeds, and their spread
+                    row = _long_row(run, evaluation, POOLED, metric, pooled, pooled["vs_base"], {})
+                    spread = seeds["spread"][metric]["delta_vs_base"]
+                    rows.append(row | {f"seeds_delta_{k}": spread[k] for k in ("n", "sd", "min", "max")})
     return pd.DataFrame(rows)
 
 
@@ -148,11 +155,14 @@ def _long_row(run: dict, evaluation: str, contestant: str, metric: str, d: dict,
     }
 
 
+SPECS = {"policy_pass": ".0%", "fact_recall": ".0%", "fact_error": ".0%", "truncated": ".1%", "loop_blocked": ".1%",
+         "answer_tokens": ".0f", "judge_score": ".2f", "intent_served": ".0%"}  # fmt: skip
+
+
 def format_metric(d: dict | None, metric: str) -> str:
     if not d or d["mean"] is None:
         return "-"  # not measured (or not recorded by an older results schema)
-    spec = {"policy_pass": ".0%", "fact_recall": ".0%", "fact_error": ".0%", "truncated": ".1%", "loop_blocked": ".1%",
-            "answer_tokens": ".0f", "judge_score": ".2f", "intent_served": ".0%"}.get(metric, ".3f")  # fmt: skip
+    spec = SPECS.get(metric, ".3f")
 
     def f(x: float) -> str:
         return format(x, spec)
@@ -166,14 +176,29 @@ def format_metric(d: dict | None, metric: str) -> str:
 def format_delta(d: dict | None, metric: str) -> str:
     if not d or d["delta"] is None:
         return ""
-    scale, digits = {"answer_tokens": (1, 0), "judge_score": (1, 2)}.get(
-        metric, (100, 1) if metric in RATES else (1, 3)
-    )
-    unit = " pts" if metric in RATES else ""
+    scale, digits, unit = _delta_scale(metric)
     if not d["ci95"]:
         return f"{d['delta'] * scale:+.{digits}f}{unit} [no CI]"
     lo, hi = (x * scale for x in d["ci95"])
     return f"{d['delta'] * scale:+.{digits}f}{unit} [{lo:+.{digits}f}, {hi:+.{digits}f}] {format_p(d.get('p_holm'))}"
+
+
+def _delta_scale(metric: str) -> tuple[float, int, str]:
+    """How a difference of `metric` prints: (scale, digits, unit); rates in percentage points."""
+    scale, digits = {"answer_tokens": (1, 0), "judge_score": (1, 2)}.get(
+        metric, (100, 1) if metric in RATES else (1, 3)
+    )
+    return scale, digits, " pts" if metric in RATES else ""
+
+
+def format_spread(spread: dict | None, metric: str) -> str:
+    """The spread between training seeds of one metric's effect: 'sd 1.2 pts, range [+9.0, +12.1], 3 seeds'."""
+    if not spread or spread.get("min") is None:
+        return ""
+    scale, digits, unit = _delta_scale(metric)
+    sd = "sd n/a" if spread["sd"] is None else f"sd {spread['sd'] * scale:.{digits}f}{unit}"
+    low, high = spread["min"] * scale, spread["max"] * scale
+    return f"{sd}, range [{low:+.{digits}f}, {high:+.{digits}f}], {spread['n']} seeds"
 
 
 def format_p(p: float | None) -> str:
@@ -184,21 +209,62 @@ def format_p(p: float | None) -> str:
     return "p_holm<0.001" if p < 0.001 else f"p_holm={p:.3f}"
 
 
+def configuration(run: dict) -> str:
+    """What makes two runs the same experiment: model, recipe (all but its training seed), data,
+    answer settings, judge and contestants (the other training seeds' aside)."""
+    config = run["config"]
+    recipe = {k: v for k, v in config["recipe"].items() if k not in ("seed", "overrides")}
+    names = sorted(n for n in run["results"] if not n.startswith(SEED_PREFIX))
+    return json.dumps(
+        [config["model"]["spec"], recipe, config.get("dataset"), config.get("generation"), config.get("max_items"),
+         config.get("judge_settings"), run["judge"]["model"], names],
+        sort_keys=True, default=str,
+    )  # fmt: skip
+
+
+def _role(contestant: str) -> str:
+    """`tuned` for every training seed's adapter; any other contestant is its own role."""
+    return "tuned" if contestant.startswith(SEED_PREFIX) else contestant
+
+
+def _between(means: list[float], metric: str) -> str:
+    """Several runs or seeds of one configuration: 'mean sd s (range a to b)' of their means."""
+    import statistics
+
+    spec = SPECS.get(metric, ".3f")
+
+    def f(x: float) -> str:
+        return format(x, spec)
+
+    return f"{f(statistics.fmean(means))} sd {f(statistics.stdev(means))} (range {f(min(means))} to {f(max(means))})"
+
+
 def wide_table(runs: list[dict]) -> pd.DataFrame:
-    """One row per run and contestant, each metric as 'mean [95% CI]', naming the judge."""
-    rows = []
+    """One row per configuration (`configuration`) and contestant, each metric as 'mean [95% CI]',
+    naming the judge. Runs of one configuration, and the training seeds of a --train-seeds run, make
+    one row: the mean of their means with the standard deviation and range between them, and `n`
+    counts them (the same answers reached by two runs count once)."""
+    groups: dict[tuple[str, str], list[tuple[dict, str]]] = {}
     for run in runs:
-        for contestant, metrics in run["results"].items():
-            row = {
-                "model": run["config"]["model"]["spec"],
-                "recipe": run["config"]["recipe"]["name"],
-                "contestant": contestant,
-            }
-            for metric in METRICS:
-                row[LABELS[metric]] = format_metric(metrics.get(metric), metric)
-            row["judge"] = _judge_label(run)
-            row["run"] = run["_run_id"]
-            rows.append(row)
+        for contestant in run["results"]:
+            groups.setdefault((configuration(run), _role(contestant)), []).append((run, contestant))
+    rows = []
+    for members in groups.values():
+        distinct = {}
+        for run, contestant in members:  # one entry per answers stage: a rerun is not a second sample
+            key = run.get("task_hashes", {}).get(f"answers:{contestant}") or f"{run['_run_id']}:{contestant}"
+            distinct.setdefault(key, (run, contestant))
+        first, name = members[0]
+        row = {"model": first["config"]["model"]["spec"], "recipe": first["config"]["recipe"]["name"],
+               "contestant": _role(name), "n": len(distinct)}  # fmt: skip
+        for metric in METRICS:
+            cells = [run["results"][c].get(metric) for run, c in distinct.values()]
+            means = [d["mean"] for d in cells if d and d.get("mean") is not None]
+            many = len(distinct) > 1 and len(means) > 1
+            row[LABELS[metric]] = _between(means, metric) if many else format_metric(cells[0], metric)
+        row["judge"] = _judge_label(first)
+        row["run"] = ", ".join(sorted({run["_run_id"] for run, _ in distinct.values()}))
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -223,6 +289,17 @@ def comparison_table(runs: list[dict]) -> pd.DataFrame:
                 if name == "tuned - base" and pair and pair["n"]
                 else ("0 scored pairs" if name == "tuned - base" and pair else "")
             )
+            row["judge"] = _judge_label(run)
+            rows.append(row)
+        seeds = run.get("train_seeds")
+        if seeds:  # the pooled effect, with the spread of the per-seed effects beside its item-level CI
+            row = {"model": run["config"]["model"]["spec"], "recipe": run["config"]["recipe"]["name"],
+                   "contestant": f"{POOLED}, {len(seeds['contestants'])} seeds", "vs": "base"}  # fmt: skip
+            for metric in METRICS:
+                delta = format_delta(seeds["pooled"][metric]["vs_base"], metric)
+                spread = format_spread(seeds["spread"][metric]["delta_vs_base"], metric)
+                row[f"Δ {LABELS[metric]}"] = f"{delta}; between seeds {spread}" if delta and spread else delta
+            row["pairwise W/T/L (unscored)"] = ""
             row["judge"] = _judge_label(run)
             rows.append(row)
     return pd.DataFrame(rows)
@@ -317,6 +394,9 @@ def intro(runs: list[dict]) -> str:
     shown = sum(
         sum(d.get("p_value") is not None for c in r["comparisons"].values() for d in c.values())
         + sum(d.get("p_value") is not None for d in r["pairwise"].values())
+        + sum(
+            d["vs_base"].get("p_value") is not None for d in ((r.get("train_seeds") or {}).get("pooled") or {}).values()
+        )
         for r in runs
     )
     family = sum((r.get("multiple_comparisons") or {}).get("comparisons", 0) for r in runs)
@@ -326,7 +406,10 @@ def intro(runs: list[dict]) -> str:
         "not independent, so intents are resampled, not items. Δ: contestant minus base (a retrieval contestant "
         f"also minus tuned) on the same test items [clustered 95% CI]. The comparison table holds {shown} "
         "comparisons (every metric and the pairwise test, per run); p_holm: two-sided sign-flip permutation p "
-        f"over intents, Holm-adjusted within each run over those{real}."
+        f"over intents, Holm-adjusted within each run over those{real}. n: how many runs or training seeds "
+        "(--train-seeds) of one configuration a row stands for; with more than one, a cell is the mean of their "
+        "means, with the standard deviation and range between them (answers two runs share count once), and the "
+        "seeds' pooled effect, with its item-level CI, is in the comparison table."
     )
 
 

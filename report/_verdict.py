@@ -1,6 +1,7 @@
 """The report's verdict in plain words, computed from a run's numbers: policy regressions first
 (rule by rule, the share of answers failing it, tuned against base), then which metrics moved with
-a Holm-adjusted p below 0.05, then whether the judge passed calibration."""
+a Holm-adjusted p below 0.05, then (with --train-seeds) the pooled effect beside the per-seed
+spread, then whether the judge passed calibration."""
 
 from __future__ import annotations
 
@@ -48,6 +49,16 @@ def verdict(record: dict, contestant: str = "tuned") -> list[str]:
         lines.append(f"Better than base, significantly: {', '.join(better)}.")
     if not better and not worse:
         lines.append(f"No metric moved significantly (Holm-adjusted p < {ALPHA}) between {contestant} and base.")
+    seeds = record.get("train_seeds")
+    if seeds and contestant == "tuned":  # how much of that one adapter's effect is its training seed's
+        moved = []
+        for metric, d in seeds["pooled"].items():
+            delta, spread = d["vs_base"], seeds["spread"][metric]["delta_vs_base"]
+            if metric in HIGHER_IS_BETTER and delta.get("delta") is not None and spread.get("sd") is not None:
+                p = "n/a" if delta.get("p_holm") is None else f"{delta['p_holm']:.3f}"
+                per_seed = f"per-seed {spread['min']:+.3f} to {spread['max']:+.3f}, sd {spread['sd']:.3f}"
+                moved.append(f"{metric} {delta['delta']:+.3f} (p_holm={p}; {per_seed})")
+        lines.append(f"Over {len(seeds['contestants'])} training seeds, pooled against base: {', '.join(moved)}.")
     judge = record["judge"]
     acc = judge["calibration"].get("accuracy")
     state = "passed" if judge["calibration_passed"] else "FAILED: its judge scores are not to be trusted"

@@ -82,6 +82,12 @@ def run_command(
         "domain's policy sheet (a Chroma index, its own stage) in the prompt, compared with base and with tuned.",
     ),
     rag_k: int = typer.Option(3, help="Passages retrieved for each question with --rag."),
+    train_seeds: int = typer.Option(
+        1,
+        help="Train N adapters per model on the same data, with the recipe's seed, seed + 1, ... (--seed still "
+        "sets the data and the judge's order): base answers once, each adapter answers the synthetic test, and "
+        "results report each seed's effect, the pooled effect and the spread between seeds.",
+    ),
     out: Path = typer.Option(Path("results"), help="Results folder: writes OUT/DOMAIN/RUN_ID/ and the leaderboard."),
 ) -> None:
     """Run the whole benchmark for a domain and update its leaderboard.
@@ -99,6 +105,7 @@ def run_command(
       bench run banking --judge openai:gpt-4o-mini
       bench run banking --real-queries ../shared/data/banking77/train.csv
       bench run banking --rag
+      bench run banking --train-seeds 3
       bench run banking --models meta-llama/Llama-3.2-3B-Instruct \\
           --recipe bankllama \\
           --judge openai:Qwen2.5-7B-Instruct@http://127.0.0.1:8000/v1
@@ -120,6 +127,8 @@ def run_command(
             raise fail(f"{name} must be at least 1, got {value}")
     if rag_k < 1:
         raise fail(f"--rag-k must be at least 1, got {rag_k}")
+    if train_seeds < 1:
+        raise fail(f"--train-seeds must be at least 1, got {train_seeds}")
     if real_items < 1:
         raise fail(f"--real-items must be at least 1, got {real_items}")
     if calibration_probes < 1:
@@ -166,6 +175,7 @@ def run_command(
         real_queries=real_queries,
         real_items=real_items,
         rag_k=rag_k if rag else None,
+        train_seeds=train_seeds,
     )
     began = time.perf_counter()
     quiet_libraries()
@@ -206,6 +216,25 @@ def _metric_table(title: str, section: dict, metrics) -> Table:
     return table
 
 
+def _seeds_table(seeds: dict, metrics) -> Table:
+    """A row per metric: the training seeds' pooled effect minus base [clustered CI] and the spread
+    of the per-seed effects."""
+    from leaderboard import format_delta, format_spread
+    from leaderboard._tables import LABELS
+
+    table = Table(title=f"{len(seeds['contestants'])} training seeds ({', '.join(seeds['contestants'])}): "
+                        "pooled effect and spread between seeds")  # fmt: skip
+    for column in ("metric", "Δ pooled (minus base)", "per-seed Δ: spread"):
+        table.add_column(column)
+    for metric in metrics:
+        table.add_row(
+            LABELS[metric],
+            format_delta(seeds["pooled"][metric]["vs_base"], metric),
+            format_spread(seeds["spread"][metric]["delta_vs_base"], metric),
+        )
+    return table
+
+
 def _check_real_queries(path: Path, folder: Path) -> None:
     """Fail now, before any stage, on a real-query file that cannot be read; say loudly when the
     domain maps none of its categories to intents (intent served is then not measured)."""
@@ -240,6 +269,8 @@ def _print_summary(runs: list[dict]) -> None:
             f"{n['clusters']} intents of {n['test_items']} test items]; Δ = minus base on the same items"
         )
         console.print(_metric_table(title, run, METRICS))
+        if run.get("train_seeds"):
+            console.print(_seeds_table(run["train_seeds"], METRICS))
         real = run.get("real_queries")
         if real:
             n = real["n_samples"]

@@ -353,3 +353,49 @@ def test_retrieval_contestants_beside_base_and_tuned(tmp_path, tiny_recipe):
     md = (results / "banking" / "leaderboard.md").read_text()
     assert "| tuned+rag | tuned |" in " ".join(md.split())  # the comparison table's retrieval-vs-tuned row
     assert "Retrieval recall@2" in md and "Retrieval recall@2" in (results / "banking" / "leaderboard.html").read_text()
+
+
+def test_training_seeds_share_base_and_make_one_leaderboard_row(tmp_path, tiny_recipe):
+    """`--train-seeds 3`: one dataset, one base answers stage, three adapters (recipe seed, +1, +2);
+    results hold each seed's comparison, the pooled effect and the spread between seeds; the
+    leaderboard shows the configuration's tuned contestant as one row of 3, and a plain run of the
+    same configuration joins that row without counting its (identical) tuned answers twice."""
+    import statistics
+
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home")}
+    results = tmp_path / "results"
+    with FaultServer() as server:
+        res = run_bench(*args_for(tiny_recipe, server, results, "--train-seeds", "3"), cwd=REPO, env=env)
+        assert res.returncode == 0, res.stderr[-3000:]
+        flat = " ".join(res.stdout.split())
+        assert "(seed 43)" in flat and "(seed 44)" in flat and "training seeds" in flat
+        again = run_bench(*args_for(tiny_recipe, server, results, "--train-seeds", "3"), cwd=REPO, env=env)
+        assert again.returncode == 0 and " ".join(again.stdout.split()).count("reused, 0 generated") == 4
+        bad = run_bench(*args_for(tiny_recipe, server, results, "--train-seeds", "0"), cwd=REPO, env=env)
+        assert bad.returncode == 2 and "--train-seeds must be at least 1, got 0" in bad.stderr
+        [run] = list((results / "banking").glob("*/results.json"))
+        plain = run_bench(*args_for(tiny_recipe, server, results), cwd=REPO, env=env)
+        assert plain.returncode == 0, plain.stderr[-3000:]
+    record = json.loads(run.read_text())
+    names = ["tuned", "tuned-seed43", "tuned-seed44"]
+    assert list(record["results"]) == ["base", *names]
+    seeds = record["train_seeds"]
+    assert seeds["contestants"] == names and [seeds["training"][n]["seed"] for n in names] == [42, 43, 44]
+    assert len({seeds["training"][n]["train_key"] for n in names}) == 3
+    assert len({record["config"]["contestants"][n]["answered_by"]["adapter_sha256"] for n in names}) == 3
+    assert record["stages"]["train:tuned-seed43"]["key"] == seeds["training"]["tuned-seed43"]["train_key"]
+    means = [record["results"][n]["cosine"]["mean"] for n in names]
+    pooled = seeds["pooled"]["cosine"]
+    assert pooled["mean"] == pytest.approx(statistics.fmean(means)) and pooled["n"] == 8
+    deltas = [record["comparisons"][f"{n} - base"]["cosine"]["delta"] for n in names]
+    spread = seeds["spread"]["cosine"]["delta_vs_base"]
+    assert spread["sd"] == pytest.approx(statistics.stdev(deltas)) and spread["min"] == min(deltas)
+    assert pooled["vs_base"]["p_holm"] is not None and "pooled effect" in record["multiple_comparisons"]["family"]
+    md = " ".join((results / "banking" / "leaderboard.md").read_text().split())
+    assert md.count("| tiny | tuned | 3 | ") == 1 and md.count("| tiny | base | 1 | ") == 1  # 2 runs, one row each
+    assert "| tiny | tuned-seed43 | 1 |" not in md and "| tiny | tuned-seed43 | base |" in md  # its comparison
+    assert "tuned (seeds pooled), 3 seeds | base |" in md and "between seeds sd" in md
+    assert "Over 3 training seeds, pooled against base: " in (run.parent / "report.md").read_text()
+    csv = pd.read_csv(results / "banking" / "leaderboard.csv")
+    pooled_rows = csv[csv["contestant"] == "tuned (seeds pooled)"]
+    assert len(pooled_rows) > 0 and (pooled_rows["seeds_delta_n"] == 3).all()
