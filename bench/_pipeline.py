@@ -50,6 +50,7 @@ class RunPlan:
     # train this many adapters per model, seeds recipe.seed, +1, ...: `tuned` and `tuned-seed<S>` answer the
     # synthetic test beside one base, and results get the pooled effect and the spread between seeds
     train_seeds: int = 1
+    library_log: Path | None = None  # where the libraries' output goes (bench/cli); copied into each results folder
 
 
 ANSWER_ENGINES = ("transformers", "llama.cpp")
@@ -354,7 +355,9 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
         results["total_seconds_this_invocation"] = round(time.perf_counter() - began, 1)
         results.update(provenance())
         real_dir = made.real_judged.path if made.real_judged else None
-        written.append(_write_results(folder, results, judged.path, real_dir, made.retrieved, made.rows))
+        written.append(
+            _write_results(folder, results, judged.path, real_dir, made.retrieved, made.rows, plan.library_log)
+        )
         report(f"results: {written[-1]}")
     return written
 
@@ -406,6 +409,7 @@ def _real_input(plan: RunPlan, made: Judged) -> dict | None:
     }
 
 
+LIBRARY_LOG = "library.log"  # the libraries' own output (progress bars, warnings) during the run
 RETRIEVED_FILE = "retrieved.jsonl"  # with retrieval contestants: the passages each test item's prompt held
 
 
@@ -416,6 +420,7 @@ def _write_results(
     real_dir: Path | None = None,
     retrieved: list[dict] = (),
     rows: list[dict] = (),
+    library_log: Path | None = None,
 ) -> Path:
     """Write the run's folder under a temporary name and swap it in, so it is never half-written."""
     import shutil
@@ -437,6 +442,9 @@ def _write_results(
                   "reference": r["response"]} for r in rows]  # fmt: skip
         (tmp / ITEMS_FILE).write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items))
         results["samples"]["items"] = ITEMS_FILE
+    if library_log and Path(library_log).is_file():  # the libraries' output up to now (bench run without -v)
+        shutil.copy2(library_log, tmp / LIBRARY_LOG)
+        results["library_log"] = LIBRARY_LOG
     if retrieved:
         (tmp / RETRIEVED_FILE).write_text("".join(json.dumps(r) + "\n" for r in retrieved))
         results["samples"]["retrieved"] = RETRIEVED_FILE

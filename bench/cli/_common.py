@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -56,16 +57,34 @@ def progress_panel() -> Iterator[Callable[[str, int], Callable[[int], None]]]:
         yield track
 
 
-def quiet_libraries() -> None:
-    """Keep one progress display readable: no per-library bars, advice or deprecation notes."""
+@contextlib.contextmanager
+def library_output(log: Path | None, header: str = "") -> Iterator[None]:
+    """Where the libraries' own output goes while a pipeline runs. `log` None (-v): the terminal, as
+    the libraries print it. Otherwise the file `log`: their logging records, warnings, progress bars
+    and anything else written to stderr, by this process or a server it starts (file descriptor 2
+    points at the file meanwhile, so C code's writes land there too). The terminal keeps the one
+    progress display and the stage lines (stdout); errors print after this returns."""
+    if log is None:
+        yield
+        return
     import logging
-    import warnings
+    import os
 
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=UserWarning, module="torch")
-    for name in ("transformers", "bitsandbytes", "peft", "datasets", "sentence_transformers", "httpx"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    import transformers
+    log.parent.mkdir(parents=True, exist_ok=True)
+    for name in LIBRARIES:  # their warnings are worth keeping in the file
+        logging.getLogger(name).setLevel(logging.WARNING)
+    with open(log, "a", encoding="utf-8", buffering=1) as f:
+        f.write(header)
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(f.fileno(), 2)
+        try:
+            with contextlib.redirect_stderr(f):
+                yield
+        finally:
+            f.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
-    transformers.utils.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
+
+LIBRARIES = ("transformers", "bitsandbytes", "peft", "datasets", "sentence_transformers", "httpx", "chromadb")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .._domains import domain_dir
-from ._common import console, fail, progress_panel, quiet_libraries
+from ._common import console, fail, library_output, progress_panel
 from ._judge import (
     JUDGE_HELP,
     PROTOCOL_HELP,
@@ -89,6 +90,13 @@ def run_command(
         "results report each seed's effect, the pooled effect and the spread between seeds.",
     ),
     out: Path = typer.Option(Path("results"), help="Results folder: writes OUT/DOMAIN/RUN_ID/ and the leaderboard."),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        "-v",
+        help="Show the libraries' own output (their progress bars, warnings) here. Without it, it goes to a log "
+        "file, copied into each results folder the run writes as library.log.",
+    ),
 ) -> None:
     """Run the whole benchmark for a domain and update its leaderboard.
 
@@ -153,6 +161,7 @@ def run_command(
     choice = judge_choice(judge, judge_base_url, judge_structured)
     if judge_items is None and choice.local:
         judge_items = LOCAL_JUDGE_ITEMS
+    log = None if verbose else _log_path(folder.name)
     plan = RunPlan(
         domain_dir=folder,
         recipe=recipe,
@@ -176,11 +185,13 @@ def run_command(
         real_items=real_items,
         rag_k=rag_k if rag else None,
         train_seeds=train_seeds,
+        library_log=log,
     )
     began = time.perf_counter()
-    quiet_libraries()
     preflight(choice, extra)
-    with progress_panel() as track:
+    if log:
+        console.print(f"library output: {log} (-v shows it here)")
+    with progress_panel() as track, library_output(log, f"bench {' '.join(sys.argv[1:])}\n"):
         written = run_pipeline(plan, choice, track, report=lambda line: console.print(line))
     paths = write_leaderboard(out / folder.name)
     from report import write_index, write_report
@@ -191,6 +202,17 @@ def run_command(
     for path in reports:
         console.print(f"report: {path} (also report.md; every run: {out / folder.name / 'index.html'})")
     console.print(f"leaderboard: {paths['md']} (also .csv, .html, .png); {time.perf_counter() - began:.0f} s in all")
+
+
+def _log_path(domain: str) -> Path:
+    """Where this invocation's library output goes: the store's DOMAIN/logs/, one file per invocation."""
+    import datetime as dt
+    import os
+
+    from .._store import home
+
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return home() / domain / "logs" / f"run-{stamp}-{os.getpid()}.log"
 
 
 def _metric_table(title: str, section: dict, metrics) -> Table:

@@ -264,3 +264,27 @@ def test_synth_real_puts_coverage_in_the_card_and_a_bad_file_stops_before_work(t
     assert "`cooking`" in poor and (tmp_path / "d" / "coverage.csv").is_file()
     res = run_bench("synth", "banking", "--real", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "e"), env=env)
     assert res.returncode == 2 and "nope.csv" in res.stderr and not (tmp_path / "e").exists()
+
+
+def test_library_output_goes_to_the_log_and_the_terminal_gets_stderr_back(tmp_path, capfd):
+    """Python writes to stderr, C-level writes to file descriptor 2 and a child process's stderr all land
+    in the log while it is open; afterwards stderr is the terminal's again."""
+    import os
+    import subprocess
+    import sys
+
+    from bench.cli._common import library_output
+
+    log = tmp_path / "logs" / "run.log"
+    with library_output(log, "header\n"):
+        print("python-level noise", file=sys.stderr)
+        os.write(2, b"fd-level noise\n")
+        subprocess.run([sys.executable, "-c", "import sys; sys.stderr.write('child noise\\n')"], check=True)
+    print("after", file=sys.stderr)
+    text = log.read_text()
+    assert text.startswith("header\n") and all(w in text for w in ("python-level", "fd-level", "child noise"))
+    err = capfd.readouterr().err
+    assert "after" in err and "noise" not in err
+    with library_output(None):  # -v: nothing redirected
+        print("shown", file=sys.stderr)
+    assert "shown" in capfd.readouterr().err

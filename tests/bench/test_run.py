@@ -96,6 +96,9 @@ def test_run_writes_results_and_leaderboard_and_reuses_everything(tmp_path, tiny
     assert not any(record["stages"][s]["reused"] for s in ("synth", "train", "judge"))  # the working run's record
     assert "(unchanged)" in again.stdout and record["stages"]["judge"]["summary"]["process_peak_rss_mb"] > 0
     assert (run.parent / "judgments.jsonl").is_file() and (run.parent / "scores.jsonl").is_file()
+    # without -v the libraries' own output (here transformers' loading bars) went to a log, not the terminal
+    assert record["library_log"] == "library.log" and "Loading weights" in (run.parent / "library.log").read_text()
+    assert "Loading weights" not in res.stderr + res.stdout and "library output: " in res.stdout
     board = results / "banking"
     md = (board / "leaderboard.md").read_text()
     assert "fault-judge (rubric, calibration" in md and "| tuned" in md and "Δ cosine" in md and "Against base" in md
