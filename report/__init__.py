@@ -1,8 +1,8 @@
 """report: what a reviewer reads for one run, from its results folder: a verdict in plain words, the
 per-category effects as a forest plot, an answers browser (every test item with each contestant's
 answer, scores, policy failures with the offending words marked, and the judge's questions and
-outputs) and the run record. report.html works from file:// offline; report.md holds the same for
-code hosts; the domain's index.html / index.md list every run's report.
+outputs), the data card's figures and the run record. report.html works from file:// offline;
+report.md holds the same for code hosts; the domain's index.html / index.md list every run's report.
 
 Public entry points: `write_report(run_dir)`, `write_index(domain_results)`."""
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from synth import read_jsonl
 
+from ._data import data_rows, keep_data_card
 from ._effects import EFFECT_METRICS, category_effects, forest_plot
 from ._highlights import highlights
 from ._page import page
@@ -89,7 +90,7 @@ def _md_cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _markdown(title: str, lines: list[str], effects: dict, record_rows: list, data: dict) -> str:
+def _markdown(title: str, lines: list[str], effects: dict, record_rows: list, data: dict, card: list = ()) -> str:
     out = [f"# {title}", "", "## Verdict", "", *[f"- {line}" for line in lines], "",
            "## Where it is better or worse (per category, tuned - base, 95% CI resampling intents)", "",
            "![per-category effects](report_effects.png)", ""]  # fmt: skip
@@ -112,6 +113,7 @@ def _markdown(title: str, lines: list[str], effects: dict, record_rows: list, da
             + " | ".join(cells)
             + " |"
         )
+    out += ["", "## Data", "", "| | |", "|---|---|", *[f"| {k} | {_md_cell(v)} |" for k, v in card]]
     out += ["", "## Run record", "", "| | |", "|---|---|", *[f"| {k} | {_md_cell(v)} |" for k, v in record_rows], ""]
     return "\n".join(out)
 
@@ -134,9 +136,11 @@ def write_report(run_dir: Path) -> dict[str, Path]:
     config = record["config"]
     title = f"{record['domain']}: {config['model']['spec']} / {config['recipe']['name']} ({run_dir.name})"
     rows = _record_rows(record)
+    card = data_rows(keep_data_card(run_dir, record))
     paths = {"html": run_dir / "report.html", "md": run_dir / "report.md", "png": png}
-    paths["html"].write_text(page(title, lines, png.read_bytes() if effects else None, rows, data), encoding="utf-8")
-    paths["md"].write_text(_markdown(title, lines, effects, rows, data), encoding="utf-8")
+    plot = png.read_bytes() if effects else None
+    paths["html"].write_text(page(title, lines, plot, rows, data, card), encoding="utf-8")
+    paths["md"].write_text(_markdown(title, lines, effects, rows, data, card), encoding="utf-8")
     return paths
 
 

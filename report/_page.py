@@ -40,7 +40,12 @@ def _json_block(data: dict) -> str:
 
 
 def page(
-    title: str, verdict: list[str], effects_png: bytes | None, record_rows: list[tuple[str, str]], data: dict
+    title: str,
+    verdict: list[str],
+    effects_png: bytes | None,
+    record_rows: list[tuple[str, str]],
+    data: dict,
+    data_rows: list[tuple[str, str]] = (),
 ) -> str:
     e = html.escape
     encoded = base64.b64encode(effects_png).decode() if effects_png else ""
@@ -50,6 +55,7 @@ def page(
         else "<p>No per-category effects (no base and tuned in this run).</p>"
     )
     record = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in record_rows)
+    card = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in data_rows)
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<meta http-equiv='Content-Security-Policy' content=\"{e(csp(), quote=False)}\">"
@@ -66,6 +72,7 @@ def page(
         "<option value='diff'>largest cosine difference to base</option></select></label> "
         "<span id='answers-count'></span></p>"
         "<table id='answers'><thead><tr id='answers-head'></tr></thead><tbody id='answers-body'></tbody></table>"
+        f"<h2>Data</h2><table id='data-card'>{card}</table>"
         f"<h2>Run record</h2><table>{record}</table>"
         f"<script type='application/json' id='report-data'>{_json_block(data)}</script>"
         f"<script>{SCRIPT}</script></body></html>\n"

@@ -59,6 +59,11 @@ def test_a_run_writes_a_report_that_shows_injection_attempts_as_text(attacked):
     md = (run / "report.md").read_text()
     assert "## Verdict" in md and "Policy regression: openai" not in md  # the verdict is about tuned vs base
     assert "Judge fault-judge: calibration" in md and "## Run record" in md and (run / "report_effects.png").is_file()
+    # the data card's figures, from the synth stage's report, kept beside the run's report
+    card = json.loads((run / "synth_report.json").read_text())
+    assert (run / "data_card.md").is_file() and "## Data" in md
+    assert f"| splits | test {card['counts']['test']}, train {card['counts']['train']}," in md
+    assert "<table id='data-card'><tr><th>splits</th>" in page and "decontamination" in page
     index = (board / "index.html").read_text()
     assert f"{run.name}/report.html" in index and run.name in (board / "index.md").read_text()
 
