@@ -9,12 +9,26 @@ from dataclasses import asdict
 from pathlib import Path
 
 import synth
-from judge._client import JudgeEndpoint
+from judge._client import JudgeEndpoint, reusable
 from judge._run import JudgeSettings
 from judge._run import run as judge_run
 
-from ._store import Unfinished, atomic_output, code_hash, home, is_complete, stable_hash
+from ._store import Unfinished, atomic_output, code_hash, home, is_complete, read_manifest, stable_hash
 from ._synth_stage import StageOutput
+
+
+def earlier_judgments(domain: str, material: dict) -> dict[str, dict]:
+    """Every judgment of this domain's finished judge stages (synthetic test and real queries) made by
+    the same judge with the same judge code, by request fingerprint: a new stage (another set of
+    contestants, more judged items) asks the judge only what it was never asked."""
+    found: dict[str, dict] = {}
+    root = home() / domain
+    want = (stable_hash(material["judge"]), material["code"])
+    for folder in sorted([*root.glob("judge-*"), *root.glob("real-judge-*")]):
+        inputs = (read_manifest(folder) or {}).get("inputs") or {}
+        if (stable_hash(inputs.get("judge")), inputs.get("code")) == want and (folder / "judgments.jsonl").is_file():
+            found.update(reusable(synth.read_jsonl(folder / "judgments.jsonl"), folder.name))
+    return found
 
 
 def answers_digest(records: list[dict]) -> str:
@@ -59,9 +73,12 @@ def run_judge_stage(
         return StageOutput(folder, key, reused=True)
     records = {name: out.result["records"] for name, out in answers.items()}
 
+    reuse = earlier_judgments(domain.name, material)
+
     def judge(endpoint: JudgeEndpoint, work: Path, summary: dict) -> dict:
-        result = judge_run(domain, rows, records, endpoint, work, settings, progress)
-        keep = ("items", "judged_items", "identical_fraction", "warnings", "judge_requests", "wall_seconds")
+        result = judge_run(domain, rows, records, endpoint, work, settings, progress, reuse)
+        keep = ("items", "judged_items", "identical_fraction", "warnings", "judge_requests", "reused_judgments",
+                "wall_seconds")  # fmt: skip
         summary.update({k: result[k] for k in (*keep, "process_peak_rss_mb")})
         summary["calibration_passed"] = result["calibration"]["passed"]
         return result

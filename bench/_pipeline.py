@@ -213,7 +213,7 @@ def answer_and_judge(
     judged = run_judge_stage(domain, rows, outputs, endpoint_factory, judge_identity, plan.judge, None, track)
     records["judge"] = stage_record(judged, time.perf_counter() - t)
     state = "reused" if judged.reused else ("judged" if judged.complete else "judged, with FAILED requests")
-    report(f"judge: {judged.path} ({state})")
+    report(f"judge: {judged.path} ({state}{_reused(judged)})")
     result = Judged(outputs, judged, records, rows=rows)
     if rag:
         result.retrieval = {
@@ -243,8 +243,18 @@ def answer_and_judge(
         records["real-judge"] = stage_record(result.real_judged, time.perf_counter() - t)
         real = result.real_judged
         state = "reused" if real.reused else ("judged" if real.complete else "judged, with FAILED requests")
-        report(f"judge (real queries): {real.path} ({state})")
+        report(f"judge (real queries): {real.path} ({state}{_reused(real)})")
     return result
+
+
+def _reused(judged: StageOutput) -> str:
+    """', N of M judgments reused from earlier judge stages' for a stage that was judged now."""
+    got = judged.result if isinstance(judged.result, dict) else {}
+    n, total = (
+        got.get("reused_judgments"),
+        sum((got.get("judge_requests") or {}).get(k, 0) for k in ("ok", "unscored", "error")),
+    )
+    return f", {n} of {total} judgments reused from earlier judge stages" if n else ""
 
 
 def _prompt_fits(local: answers.LocalContestant, recipe: train.Recipe):

@@ -11,7 +11,7 @@ import synth
 from judge._intent import IntentFinder
 from judge._real import run_real
 
-from ._judge_stage import answers_digest, judged_stage
+from ._judge_stage import answers_digest, earlier_judgments, judged_stage
 from ._store import code_hash, home, is_complete, stable_hash
 from ._synth_stage import StageOutput
 
@@ -75,12 +75,14 @@ def run_real_judge_stage(
     finder = IntentFinder(centroid_examples(domain))
     check = {**finder.self_check(list(splits["test"])), "centroids": CENTROIDS}
     records = {name: out.result["records"] for name, out in answers.items()}
+    reuse = earlier_judgments(domain.name, material)
 
     def judge(endpoint, work: Path, summary: dict) -> dict:
         result = run_real(
-            domain, rows, records, finder, endpoint, work, settings.judge_items, settings.seed, progress, check
+            domain, rows, records, finder, endpoint, work, settings.judge_items, settings.seed, progress, check, reuse
         )
-        summary.update({k: result[k] for k in ("items", "judged_items", "judge_requests", "wall_seconds")})
+        keep = ("items", "judged_items", "judge_requests", "reused_judgments", "wall_seconds")
+        summary.update({k: result[k] for k in keep})
         return result
 
     return judged_stage(folder, "real-judge", key, material, endpoint_factory, judge)

@@ -25,6 +25,7 @@ that raised). `preflight` checks with one tiny request that the judge can serve 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import time
@@ -84,6 +85,26 @@ ERROR_KINDS = ("http_4xx", "http_5xx", "timeout", "connection", "bad_body", "ski
 UNREACHABLE = ("connection", "timeout")  # the kinds that count towards unreachable_limit
 PREFLIGHT_MESSAGES = [{"role": "user", "content": "Reply with OK."}]
 MAX_REASON = 500  # characters of a reason kept in a record
+
+
+def fingerprint(judge_model: str, prompt_name: str, messages: list[dict]) -> str:
+    """What makes two judge requests the same question to the same judge, under the same protocol
+    code (the caller checks that): its model, prompt template name and exact messages."""
+    blob = json.dumps([judge_model, prompt_name, messages], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def reusable(records: Iterable[dict], source: str) -> dict[str, dict]:
+    """Finished judgments (scored or unscored) of an earlier stage by `fingerprint`, each marked with
+    the stage it came from: a request with the same fingerprint takes its output instead of asking."""
+    return {
+        fingerprint(r["judge_model"], r["prompt_name"], r["prompt"]): {
+            **r,
+            "reused_from": r.get("reused_from") or source,
+        }
+        for r in records
+        if r.get("status") in ("ok", "unscored") and r.get("prompt") and r.get("prompt_name")
+    }
 
 
 def read_judgments(path: Path) -> dict[str, dict]:
@@ -306,11 +327,26 @@ async def _judge_one(client, endpoint: JudgeEndpoint, req: JudgeRequest, secret:
     }
 
 
+OUTPUT_FIELDS = ("raw_output", "parsed", "status", "reason", "finish_reason", "logprobs", "usage", "seconds")
+
+
 async def _run(
-    requests: list[JudgeRequest], endpoint: JudgeEndpoint, out: Path, progress, on_record=None
+    requests: list[JudgeRequest], endpoint: JudgeEndpoint, out: Path, progress, on_record=None, reuse=None
 ) -> list[dict]:
     repair_jsonl_tail(out)
     done = read_judgments(out)
+    if reuse:  # the same question to the same judge, answered in an earlier stage: its output, marked
+        taken = []
+        for r in requests:
+            hit = None if r.id in done else reuse.get(fingerprint(endpoint.model, r.prompt_name, r.messages))
+            if hit:
+                record = {**_record(endpoint, r), **{k: hit[k] for k in OUTPUT_FIELDS if k in hit}}
+                done[r.id] = {**record, "reused_from": hit["reused_from"]}
+                taken.append(done[r.id])
+        if taken:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with out.open("a", encoding="utf-8") as fh:
+                fh.write("".join(json.dumps(t, ensure_ascii=False, default=str) + "\n" for t in taken))
     pending = [r for r in requests if r.id not in done]
     if progress and len(pending) < len(requests):
         progress(len(requests) - len(pending))  # already on file from an earlier, interrupted run
@@ -363,10 +399,17 @@ async def _run(
 
 
 def run_judgments(
-    requests: list[JudgeRequest], endpoint: JudgeEndpoint, out: Path, progress=None, on_record=None
+    requests: list[JudgeRequest],
+    endpoint: JudgeEndpoint,
+    out: Path,
+    progress=None,
+    on_record=None,
+    reuse: dict[str, dict] | None = None,
 ) -> list[dict]:
     """Judge every request not already on file in `out` (status "ok" or "unscored"); return one record
     per request, in request order. Endpoint failures come back as "error" records (also written to
     `out`, and retried by the next run), never as an exception: count them with status_counts.
-    `on_record(record)`, if given, is called with each new record once it is on file."""
-    return asyncio.run(_run(requests, endpoint, Path(out), progress, on_record))
+    `on_record(record)`, if given, is called with each new record once it is on file. `reuse`
+    (`reusable(...)`): earlier stages' judgments of the same judge and protocol code; a request
+    with the same `fingerprint` takes that output (with `reused_from`) and is not sent."""
+    return asyncio.run(_run(requests, endpoint, Path(out), progress, on_record, reuse))

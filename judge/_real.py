@@ -107,9 +107,11 @@ def run_real(
     seed: int,
     progress=None,
     intent_check: dict | None = None,
+    reuse: dict[str, dict] | None = None,
 ) -> dict:
     """Score and judge every contestant's answers to the real queries `rows`; write everything
-    into `out`; return the summary. `intent_check`: the finder's `self_check`, kept with it."""
+    into `out`; return the summary. `intent_check`: the finder's `self_check`, kept with it.
+    `reuse`: earlier stages' judgments of the same judge and code (judge._client.reusable)."""
     began = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -117,7 +119,7 @@ def run_real(
     judged_ids = {r["id"] for r in spread(rows, judge_items, f"real-judge-items:{seed}")}
     requests = _requests(rows, answers, judged_ids)
     advance = progress(f"judge (real queries): {endpoint.model}", len(requests)) if progress else None
-    judged = {r["id"]: r for r in run_judgments(requests, endpoint, out / "judgments.jsonl", advance)}
+    judged = {r["id"]: r for r in run_judgments(requests, endpoint, out / "judgments.jsonl", advance, reuse=reuse)}
     for sample in samples:
         sample.update(_verdict(judged, sample["question_id"], sample["contestant"]))
         if sample["answer_status"] != "ok" and sample["question_id"] in judged_ids:
@@ -136,6 +138,7 @@ def run_real(
         "protocol": PROTOCOL,
         "judge": endpoint.describe(),
         "judge_requests": statuses,
+        "reused_judgments": sum(bool(r.get("reused_from")) for r in judged.values()),
         "warnings": warnings,
         "intent_finder": intent_check,
         "wall_seconds": round(time.perf_counter() - began, 1),

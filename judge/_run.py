@@ -42,10 +42,12 @@ def run(
     out: Path,
     settings: JudgeSettings,
     progress: Progress | None = None,
+    reuse: dict[str, dict] | None = None,
 ) -> dict:
     """Score and judge `answers` (contestant -> one record per row, in row order; "base" and
     "tuned" are the pairwise pair); write everything into `out`; return the summary.
-    `progress(description, total)`, if given, returns a function that advances that task by n."""
+    `progress(description, total)`, if given, returns a function that advances that task by n.
+    `reuse`: earlier stages' judgments of the same judge and code (judge._client.reusable)."""
     began = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -65,7 +67,7 @@ def run(
     probes = make_probes(domain, rows, settings.calibration_probes, settings.seed)
     requests += calibration_requests(probes, settings.protocol)
     advance = progress(f"judge: {endpoint.model}", len(requests)) if progress else None
-    judged = {r["id"]: r for r in run_judgments(requests, endpoint, out / "judgments.jsonl", advance)}
+    judged = {r["id"]: r for r in run_judgments(requests, endpoint, out / "judgments.jsonl", advance, reuse=reuse)}
     timings["judge_seconds"] = round(time.perf_counter() - t, 1)
 
     for sample in samples:
@@ -96,6 +98,7 @@ def run(
         "warnings": warnings,
         "judge": endpoint.describe(),
         "judge_requests": statuses,
+        "reused_judgments": sum(bool(r.get("reused_from")) for r in judged.values()),
         "protocol": settings.protocol,
         "calibration": calibrate(probes, judged, settings.protocol, settings.seed, outcomes),
         "timings": timings,

@@ -377,8 +377,13 @@ def test_training_seeds_share_base_and_make_one_leaderboard_row(tmp_path, tiny_r
         bad = run_bench(*args_for(tiny_recipe, server, results, "--train-seeds", "0"), cwd=REPO, env=env)
         assert bad.returncode == 2 and "--train-seeds must be at least 1, got 0" in bad.stderr
         [run] = list((results / "banking").glob("*/results.json"))
+        hits = server.hits
         plain = run_bench(*args_for(tiny_recipe, server, results), cwd=REPO, env=env)
         assert plain.returncode == 0, plain.stderr[-3000:]
+        # its judge stage (other contestants) asks nothing the seeds run's judge was asked: one preflight
+        assert server.hits == hits + 1 and "judgments reused from earlier judge stages" in " ".join(
+            plain.stdout.split()
+        )
     record = json.loads(run.read_text())
     names = ["tuned", "tuned-seed43", "tuned-seed44"]
     assert list(record["results"]) == ["base", *names]

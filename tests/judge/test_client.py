@@ -18,6 +18,7 @@ from judge._client import (
     JudgeUnavailable,
     preflight,
     read_judgments,
+    reusable,
     run_judgments,
     status_counts,
 )
@@ -64,6 +65,25 @@ def test_concurrent_judgments_are_all_kept_and_a_rerun_sends_nothing(tmp_path):
     for r in records:
         assert {"judge_model", "prompt_name", "prompt", "raw_output", "parsed", "usage", "seconds"} <= r.keys()
         assert r["reason"] == "ok" and r["finish_reason"] == "stop" and "error_kind" not in r
+
+
+def test_a_new_stage_reuses_an_earlier_stages_judgments_of_the_same_question(tmp_path):
+    """The same judge asked the same messages under the same prompt name takes the earlier output
+    (marked `reused_from`, under the new request's id) and is not asked; anything else is sent."""
+    earlier = tmp_path / "judge-a" / "judgments.jsonl"
+    with FaultServer() as server:
+        first = run_judgments(requests(6), endpoint(server), earlier)
+        reuse = reusable(lines(earlier), "judge-a")
+        renamed = [single.request(f"t{i}:single:base", f"question {i}?", "reference", f"answer {i}") for i in range(6)]
+        later = tmp_path / "judge-b" / "judgments.jsonl"
+        got = run_judgments([*renamed, *requests(2, start=6)], endpoint(server), later, reuse=reuse)
+        assert server.hits == 6 + 2  # only the two never asked before
+        another = JudgeEndpoint(model="another-judge", base_url=server.base_url, timeout=5.0, max_retries=3)
+        other = run_judgments(renamed[:1], another, tmp_path / "c.jsonl", reuse=reuse)
+        assert server.hits == 9 and "reused_from" not in other[0]  # another judge is asked again
+    assert [r["id"] for r in got[:6]] == [r.id for r in renamed] and all(r["reused_from"] == "judge-a" for r in got[:6])
+    assert [r["parsed"] for r in got[:6]] == [r["parsed"] for r in first] and "reused_from" not in got[6]
+    assert len(read_judgments(later)) == 8  # written like any judgment, so a resume keeps them
 
 
 def test_429_500_and_timeouts_are_retried(tmp_path):
