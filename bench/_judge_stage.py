@@ -16,17 +16,27 @@ from judge._run import run as judge_run
 from ._store import Unfinished, atomic_output, code_hash, home, is_complete, read_manifest, stable_hash
 from ._synth_stage import StageOutput
 
+# The code that decides a judgment from its request: the client (options, output extraction) and the
+# protocols' templates, options and parsers. A change elsewhere in judge/ (calibration, scores, policy)
+# re-keys the stage but leaves its judgments reusable.
+PROTOCOL_CODE = ("judge/_client.py", "judge/_rubric.py", "judge/_single.py", "judge/_pairwise.py", "judge/_requests.py")
+
+
+def protocol_code() -> str:
+    return code_hash(*PROTOCOL_CODE)
+
 
 def earlier_judgments(domain: str, material: dict) -> dict[str, dict]:
     """Every judgment of this domain's finished judge stages (synthetic test and real queries) made by
-    the same judge with the same judge code, by request fingerprint: a new stage (another set of
+    the same judge with the same protocol code, by request fingerprint: a new stage (another set of
     contestants, more judged items) asks the judge only what it was never asked."""
     found: dict[str, dict] = {}
     root = home() / domain
-    want = (stable_hash(material["judge"]), material["code"])
+    want = (stable_hash(material["judge"]), material["protocol_code"])
     for folder in sorted([*root.glob("judge-*"), *root.glob("real-judge-*")]):
         inputs = (read_manifest(folder) or {}).get("inputs") or {}
-        if (stable_hash(inputs.get("judge")), inputs.get("code")) == want and (folder / "judgments.jsonl").is_file():
+        same = (stable_hash(inputs.get("judge")), inputs.get("protocol_code")) == want
+        if same and (folder / "judgments.jsonl").is_file():
             found.update(reusable(synth.read_jsonl(folder / "judgments.jsonl"), folder.name))
     return found
 
@@ -51,6 +61,7 @@ def judge_material(
         "settings": asdict(settings),
         "judge": judge,
         "code": code_hash("judge", "leaderboard/_stats.py"),  # calibration's CIs come from _stats
+        "protocol_code": protocol_code(),  # which earlier judgments may be reused (earlier_judgments)
     }
 
 

@@ -11,7 +11,7 @@ import synth
 from judge._intent import IntentFinder
 from judge._real import run_real
 
-from ._judge_stage import answers_digest, earlier_judgments, judged_stage
+from ._judge_stage import answers_digest, earlier_judgments, judged_stage, protocol_code
 from ._store import code_hash, home, is_complete, stable_hash
 from ._synth_stage import StageOutput
 
@@ -50,6 +50,7 @@ def real_judge_material(
         "judge_items": settings.judge_items,
         "seed": settings.seed,
         "code": code_hash("judge", "leaderboard/_stats.py"),
+        "protocol_code": protocol_code(),  # which earlier judgments may be reused (earlier_judgments)
     }
 
 
