@@ -52,13 +52,14 @@ def plot_leaderboard(runs: list[dict], out: Path) -> None:
     axes = list(grid.flat)
     for ax in axes[len(panels) :]:
         ax.axis("off")
-    labels = [f"{r['config']['model']['spec']} / {r['config']['recipe']['name']}" for r in runs]
+    labels = [f"{r['config']['model']['spec']} / {r['config']['recipe']['name']}\n{r['_run_id'][-8:]}" for r in runs]
     for ax, (section, metric, title) in zip(axes, panels, strict=False):
         contestants = sorted(
             {c for r in runs for c in _results(r, section)}, key=lambda c: (c != "base", c != "tuned", c)
         )
         width = 0.8 / max(1, len(contestants))
         for k, name in enumerate(contestants):
+            labelled = False  # the legend names each contestant once, from the first run that has it
             for i, run in enumerate(runs):
                 d = _results(run, section).get(name, {}).get(metric)
                 if not d or d["mean"] is None:
@@ -72,8 +73,9 @@ def plot_leaderboard(runs: list[dict], out: Path) -> None:
                     fmt="o",
                     color=COLORS.get(name, f"C{k + 2}"),
                     capsize=3,
-                    label=name if i == 0 else None,
+                    label=None if labelled else name,
                 )
+                labelled = True
         if metric == "judge_score" and not all(r["judge"]["calibration_passed"] for r in runs):
             title += "\n(judge FAILED calibration)"
         ax.set_title(title, fontsize=10)

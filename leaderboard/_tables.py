@@ -211,13 +211,13 @@ def format_p(p: float | None) -> str:
 
 def configuration(run: dict) -> str:
     """What makes two runs the same experiment: model, recipe (all but its training seed), data,
-    answer settings, judge and contestants (the other training seeds' aside)."""
+    answer settings and judge. Which other contestants ran beside a contestant does not change it:
+    base of a --rag run and base of a plain run are one row (one entry when their answers are the same)."""
     config = run["config"]
     recipe = {k: v for k, v in config["recipe"].items() if k not in ("seed", "overrides")}
-    names = sorted(n for n in run["results"] if not n.startswith(SEED_PREFIX))
     return json.dumps(
         [config["model"]["spec"], recipe, config.get("dataset"), config.get("generation"), config.get("max_items"),
-         config.get("judge_settings"), run["judge"]["model"], names],
+         config.get("judge_settings"), run["judge"]["model"]],
         sort_keys=True, default=str,
     )  # fmt: skip
 
