@@ -180,14 +180,15 @@ def answer_and_judge(
         adapters = {"tuned": trained, **seed_adapters}
         remote = _served(stack, local.model, trained, adapters) if plan.answers_engine == "llama.cpp" else {}
         remote.update({c.name: c for c in plan.contestants})
-        tuned = answers.LocalContestant(**{**local.__dict__, "adapter_dir": trained.path / "adapter"})
+        adapted = {n: answers.LocalContestant(**{**local.__dict__, "adapter_dir": o.path / "adapter"})
+                   for n, o in adapters.items()}  # fmt: skip
+        tuned = adapted["tuned"]
         for label, items in sets.items():
             plans = {"base": base_plan if not label else answers.plan_local(local, items, plan.generation, cap)}
             if plan.answers_engine != "llama.cpp":
-                plans["tuned"] = answers.plan_local(tuned, items, plan.generation, None if not label else cap)
-                for name, out in seed_adapters.items() if not label else ():
-                    seeded = answers.LocalContestant(**{**local.__dict__, "adapter_dir": out.path / "adapter"})
-                    plans[name] = answers.plan_local(seeded, items, plan.generation)
+                for name, contestant in adapted.items():
+                    if name == "tuned" or not label:  # the other seeds answer the synthetic test only
+                        plans[name] = answers.plan_local(contestant, items, plan.generation, None if not label else cap)
             if rag:
                 hits = rag.top_k([r["query"] for r in items], plan.rag_k)
                 if not label:

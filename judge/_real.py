@@ -111,7 +111,7 @@ def run_real(
 ) -> dict:
     """Score and judge every contestant's answers to the real queries `rows`; write everything
     into `out`; return the summary. `intent_check`: the finder's `self_check`, kept with it.
-    `reuse`: earlier stages' judgments of the same judge and code (judge._client.reusable)."""
+    `reuse`: earlier stages' judgments of the same judge and protocol code (judge._client.reusable)."""
     began = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,7 @@ def run(
     """Score and judge `answers` (contestant -> one record per row, in row order; "base" and
     "tuned" are the pairwise pair); write everything into `out`; return the summary.
     `progress(description, total)`, if given, returns a function that advances that task by n.
-    `reuse`: earlier stages' judgments of the same judge and code (judge._client.reusable)."""
+    `reuse`: earlier stages' judgments of the same judge and protocol code (judge._client.reusable)."""
     began = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -159,13 +159,16 @@ SPECS = {"policy_pass": ".0%", "fact_recall": ".0%", "fact_error": ".0%", "trunc
          "answer_tokens": ".0f", "judge_score": ".2f", "intent_served": ".0%"}  # fmt: skip
 
 
+def _value(x: float, metric: str) -> str:
+    return format(x, SPECS.get(metric, ".3f"))
+
+
 def format_metric(d: dict | None, metric: str) -> str:
     if not d or d["mean"] is None:
         return "-"  # not measured (or not recorded by an older results schema)
-    spec = SPECS.get(metric, ".3f")
 
     def f(x: float) -> str:
-        return format(x, spec)
+        return _value(x, metric)
 
     text = f"{f(d['mean'])} [{f(d['ci95'][0])}, {f(d['ci95'][1])}]" if d["ci95"] else f"{f(d['mean'])} [no CI]"
     if metric in ("judge_score", "fact_recall", "fact_error", "intent_served"):  # over a subset of the items
@@ -231,10 +234,8 @@ def _between(means: list[float], metric: str) -> str:
     """Several runs or seeds of one configuration: 'mean sd s (range a to b)' of their means."""
     import statistics
 
-    spec = SPECS.get(metric, ".3f")
-
     def f(x: float) -> str:
-        return format(x, spec)
+        return _value(x, metric)
 
     return f"{f(statistics.fmean(means))} sd {f(statistics.stdev(means))} (range {f(min(means))} to {f(max(means))})"
 
@@ -246,8 +247,9 @@ def wide_table(runs: list[dict]) -> pd.DataFrame:
     counts them (the same answers reached by two runs count once)."""
     groups: dict[tuple[str, str], list[tuple[dict, str]]] = {}
     for run in runs:
+        same = configuration(run)
         for contestant in run["results"]:
-            groups.setdefault((configuration(run), _role(contestant)), []).append((run, contestant))
+            groups.setdefault((same, _role(contestant)), []).append((run, contestant))
     rows = []
     for members in groups.values():
         distinct = {}
