@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ._cache import answer_key, cached_answers, read_answers
@@ -60,6 +60,8 @@ def plan_local(
     if settings.max_new_tokens is not None:
         cap = {**cap, "max_new_tokens": settings.max_new_tokens, "rule": "set by --max-new-tokens"}
     resolved = settings.with_cap(cap["max_new_tokens"]).resolved()
+    if contestant.adapter_dir is None:
+        resolved = replace(resolved, merge_adapter=False)  # nothing to merge
     adapter_sha = sha256_tree(contestant.adapter_dir) if contestant.adapter_dir else None
     material = {
         "kind": "local",
@@ -86,6 +88,12 @@ def plan_endpoint(
         "items": _digest([[r["id"] for r in rows], prompts]),
     }
     return AnswerPlan(contestant, rows, settings, cap, material, prompts)
+
+
+def merged_adapter(model):
+    """A PEFT model's adapter merged into its base weights (answering loads the base unquantised, in
+    the answers' dtype, so the merge is exact up to float rounding); the plain model is returned."""
+    return model.merge_and_unload()
 
 
 def _local_answers(plan: AnswerPlan, out: Path, progress) -> list[dict]:
@@ -115,6 +123,8 @@ def _local_answers(plan: AnswerPlan, out: Path, progress) -> list[dict]:
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(model, str(plan.contestant.adapter_dir))
+            if plan.settings.merge_adapter:
+                model = merged_adapter(model)
 
         def kept(idx: list[int], results: list[dict]) -> None:
             keep([record(todo[j], res) for j, res in zip(idx, results, strict=True)])

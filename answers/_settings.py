@@ -20,6 +20,11 @@ class GenerationSettings:
     # about 16 GB instead of 32) and float32 on a CPU, where bf16 greedy answers differ between CPU
     # kernels; resolved to the dtype used before it keys the stage (train/_precision.py).
     dtype: str = "auto"
+    # A local contestant's PEFT adapter is merged into the weights before answering (peft's
+    # merge_and_unload): the same function up to float rounding, without a LoRA forward beside every
+    # adapted layer at every token (speed and greedy agreement: perf/generation_throughput.py --merged).
+    # Off for a contestant without an adapter, so base answers do not depend on it.
+    merge_adapter: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)

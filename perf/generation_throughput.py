@@ -2,13 +2,16 @@
   - transformers generate, one prompt at a time (what the seed systems do);
   - the answers stage's batched generate (left padding, prompts sorted by length);
   - llama.cpp (llama-cpp-python), one prompt at a time, on the model's own GGUF;
+  - with --merged: a tuned adapter (a LoRA of the default recipe's shape, nonzero weights) answered
+    as a PEFT model and merged into the weights (`merge_adapter`, the answers stage's default):
+    tokens/s of each and how many greedy answers are identical;
   - with --served: base and a tuned adapter (a LoRA of the default recipe's shape) answered the
     way the answers stage could answer them on an engine: batched transformers (base, and base +
     PEFT adapter) against llama.cpp's server with the base GGUF and the adapter as a LoRA GGUF,
     through the endpoint-contestant path (`answers/_served.py`, 16 requests in flight).
 Greedy decoding, the same max_new_tokens; tokens/s counts generated tokens.
 
-    python perf/generation_throughput.py [--prompts 24] [--max-new-tokens 48] [--batch-size 24] [--served]
+    python perf/generation_throughput.py [--prompts 24] [--max-new-tokens 48] [--batch-size 24] [--merged] [--served]
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ def main() -> None:
     ap.add_argument("--prompts", type=int, default=24)
     ap.add_argument("--max-new-tokens", type=int, default=48)
     ap.add_argument("--batch-size", type=int, default=24)
+    ap.add_argument("--merged", action="store_true", help="also a tuned adapter, as a PEFT model and merged")
     ap.add_argument("--served", action="store_true", help="also base and tuned through llama.cpp's server")
     args = ap.parse_args()
     domain = synth.load_domain(REPO / "benchmarks" / "banking")
@@ -79,8 +83,53 @@ def main() -> None:
         f"ratio: batched / one-at-a-time transformers = {batched / rates['transformers, one at a time']:.1f}x; "
         f"batched / llama.cpp one-at-a-time = {batched / rates['llama.cpp, one at a time']:.2f}x"
     )
+    if args.merged:
+        merged(source, tok, prompts, args)
     if args.served:
         served(domain, rows, source, tok, model, prompts, args)
+
+
+def merged(source, tok, prompts, args) -> None:
+    """A tuned adapter answering as a PEFT model (a LoRA forward beside every adapted layer) and merged
+    into the weights (answers/_run.py, `merge_adapter`): speed, and identical greedy answers."""
+    import tempfile
+
+    import torch
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    from answers._run import merged_adapter
+
+    settings = GenerationSettings(max_new_tokens=args.max_new_tokens, batch_size=args.batch_size)
+    with tempfile.TemporaryDirectory() as tmp:
+        # the default recipe's shape (r 16, alpha 32, every linear layer of the last half); B is random
+        # and small, as after training, so the merged weights differ from the base's
+        layers = load_base(source).config.num_hidden_layers
+        linear = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+        config = LoraConfig(r=16, lora_alpha=32, target_modules=linear, init_lora_weights=False,
+                            layers_to_transform=list(range(layers // 2, layers)))  # fmt: skip
+        peft = get_peft_model(load_base(source), config)
+        torch.manual_seed(0)
+        with torch.no_grad():
+            for name, param in peft.named_parameters():
+                if "lora_B" in name:
+                    param.normal_(0.0, 0.002)
+        peft.save_pretrained(f"{tmp}/adapter", safe_serialization=True)
+        runs = {}
+        for name in ("PEFT model", "merged"):
+            model = PeftModel.from_pretrained(load_base(source), f"{tmp}/adapter").eval()
+            if name == "merged":
+                model = merged_adapter(model)
+            start = time.perf_counter()
+            out = generate(model, tok, prompts, settings)
+            seconds = time.perf_counter() - start
+            tokens = sum(o["answer_tokens"] for o in out)
+            runs[name] = (tokens / seconds, [o["answer"] for o in out])
+            print(f"tuned, {name:22s} {tokens} tokens in {seconds:.1f} s = {runs[name][0]:.1f} tokens/s")
+    same = sum(a == b for a, b in zip(runs["PEFT model"][1], runs["merged"][1], strict=True))
+    print(
+        f"ratio: merged / PEFT model = {runs['merged'][0] / runs['PEFT model'][0]:.2f}x; "
+        f"identical greedy answers: {same} of {len(prompts)}"
+    )
 
 
 def served(domain, rows, source, tok, model, prompts, args) -> None:

@@ -176,3 +176,33 @@ def test_the_answer_dtype_is_resolved_before_it_keys_the_stage(tiny_llama, tmp_p
     assert bf16.material["generation"]["dtype"] == "bfloat16" and bf16.material != auto.material
     answered = answers.run(bf16, tmp_path / "bf16-answers")
     assert answered["items"] == len(ROWS) and answered["failed"] == 0
+
+
+def test_a_merged_adapter_answers_like_the_peft_model(tiny_llama, tmp_path):
+    """fp32, nonzero LoRA weights: the answers stage's merged model (the default) gives the PEFT
+    model's greedy answers; the setting keys a tuned contestant's stage, never the base's."""
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    from answers._run import merged_adapter
+
+    source = resolve_model(str(tiny_llama))
+    config = LoraConfig(r=4, lora_alpha=8, target_modules="all-linear", init_lora_weights=False)
+    torch.manual_seed(1)
+    get_peft_model(load_base(source), config).save_pretrained(tmp_path / "adapter", safe_serialization=True)
+    tuned = LocalContestant(str(tiny_llama), "chat", adapter_dir=tmp_path / "adapter")
+    settings = GenerationSettings(max_new_tokens=12)
+    merged_plan = plan_local(tuned, ROWS, settings)
+    peft_plan = plan_local(tuned, ROWS, GenerationSettings(max_new_tokens=12, merge_adapter=False))
+    assert merged_plan.material["generation"]["merge_adapter"] and merged_plan.material != peft_plan.material
+    base = plan_local(LocalContestant(str(tiny_llama), "chat"), ROWS, settings)
+    assert base.material["generation"]["merge_adapter"] is False
+    assert base.material == plan_local(LocalContestant(str(tiny_llama), "chat"), ROWS, peft_plan.settings).material
+    peft = PeftModel.from_pretrained(load_base(source), str(tmp_path / "adapter")).eval()
+    tok = merged_plan.extra["tokenizer"]
+    plain = generate(peft, tok, merged_plan.prompts, merged_plan.settings)
+    plain_base = generate(load_base(source), tok, merged_plan.prompts, merged_plan.settings)
+    assert [a["answer"] for a in plain] != [a["answer"] for a in plain_base]  # the adapter changes answers
+    merged = generate(merged_adapter(peft), tok, merged_plan.prompts, merged_plan.settings)
+    assert [a["answer"] for a in merged] == [a["answer"] for a in plain]
+    stage = answers.run(merged_plan, tmp_path / "merged-answers")
+    assert [r["answer"] for r in stage["records"]] == [a["answer"] for a in plain]
