@@ -183,12 +183,15 @@ def answer_and_judge(
         adapted = {n: answers.LocalContestant(**{**local.__dict__, "adapter_dir": o.path / "adapter"})
                    for n, o in adapters.items()}  # fmt: skip
         tuned = adapted["tuned"]
+        merged = _merged_contestant(local, trained)
         for label, items in sets.items():
             plans = {"base": base_plan if not label else answers.plan_local(local, items, plan.generation, cap)}
             if plan.answers_engine != "llama.cpp":
                 for name, contestant in adapted.items():
                     if name == "tuned" or not label:  # the other seeds answer the synthetic test only
                         plans[name] = answers.plan_local(contestant, items, plan.generation, None if not label else cap)
+            if merged:  # a plain model folder: answered by transformers whatever the engine
+                plans["merged"] = answers.plan_local(merged, items, plan.generation, cap)
             if rag:
                 hits = rag.top_k([r["query"] for r in items], plan.rag_k)
                 if not label:
@@ -246,6 +249,16 @@ def answer_and_judge(
         state = "reused" if real.reused else ("judged" if real.complete else "judged, with FAILED requests")
         report(f"judge (real queries): {real.path} ({state}{_reused(real)})")
     return result
+
+
+def _merged_contestant(local: answers.LocalContestant, trained: StageOutput) -> answers.LocalContestant | None:
+    """The base with the tuned adapter merged into it (a recipe with `merge: true`, or `--merge`), as
+    the contestant `merged`: the same prompts as base and tuned, no adapter."""
+    folder = trained.path / "merged"
+    if not (folder / "config.json").is_file():
+        return None
+    return answers.LocalContestant(model=str(folder), prompt_format=local.prompt_format,
+                                   sequence_len=local.sequence_len)  # fmt: skip
 
 
 def _reused(judged: StageOutput) -> str:

@@ -28,7 +28,10 @@ LOCAL_JUDGE_ITEMS = 50  # a local judge on 2 CPU cores (about 2.5 rubric questio
 
 def run_command(
     domain: str = typer.Argument(..., help="Domain name under benchmarks/, or a path to a domain folder."),
-    recipe: str = typer.Option("default", help="Recipe name in benchmarks/DOMAIN/recipes/, or a recipe file."),
+    recipe: str = typer.Option(
+        "default",
+        help="A recipe name (the domain's recipes/, else train/recipes/) or a recipe file.",
+    ),
     models: str | None = typer.Option(
         None,
         help="Comma-separated base models, each trained and judged: built-in specs "

@@ -407,3 +407,28 @@ def test_training_seeds_share_base_and_make_one_leaderboard_row(tmp_path, tiny_r
     csv = pd.read_csv(results / "banking" / "leaderboard.csv")
     pooled_rows = csv[csv["contestant"] == "tuned (seeds pooled)"]
     assert len(pooled_rows) > 0 and (pooled_rows["seeds_delta_n"] == 3).all()
+
+
+def test_a_merge_recipe_judges_the_merged_model_as_a_third_contestant(tmp_path, tiny_recipe):
+    """`merge: true` (seed system 5): the train stage writes the merged base in the base's dtype, and
+    `merged` answers beside base and tuned; in float32 its greedy answers are the adapter's."""
+    recipe = tmp_path / "merging.yaml"
+    recipe.write_text(tiny_recipe.read_text() + "merge: true\n")
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home")}
+    results = tmp_path / "results"
+    with FaultServer() as server:
+        res = run_bench(*args_for(recipe, server, results), cwd=REPO, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    [run] = list((results / "banking").glob("*/results.json"))
+    record = json.loads(run.read_text())
+    assert list(record["results"]) == ["base", "tuned", "merged"]
+    assert "merged - base" in record["comparisons"]
+    metrics = json.loads((Path(record["stages"]["train"]["path"]) / "metrics.json").read_text())
+    assert metrics["merged"]["dtype"] == "float32" and metrics["merged"]["merged_in"] == "float32"
+    answers = {}
+    for name in ("tuned", "merged"):
+        folder = Path(record["stages"][f"answers:{name}"]["path"])
+        rows = [json.loads(line) for line in (folder / "answers.jsonl").open()]
+        answers[name] = {r["question_id"]: r["answer"] for r in rows}
+    assert answers["merged"] == answers["tuned"] and len(answers["tuned"]) == 8
+    assert record["config"]["contestants"]["merged"]["answered_by"]["adapter_sha256"] is None
