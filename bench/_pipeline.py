@@ -51,6 +51,7 @@ class RunPlan:
     # synthetic test beside one base, and results get the pooled effect and the spread between seeds
     train_seeds: int = 1
     library_log: Path | None = None  # where the libraries' output goes (bench/cli); copied into each results folder
+    source: str | None = None  # a domain made from existing data: another file or hub id of the same columns
 
 
 ANSWER_ENGINES = ("transformers", "llama.cpp")
@@ -306,7 +307,7 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
     check_engine(plan.answers_engine, models)
     began = time.perf_counter()
     t = time.perf_counter()
-    dataset = run_synth_stage(plan.domain_dir, synth.SynthSettings.sized(plan.size, seed=plan.seed))
+    dataset = run_synth_stage(plan.domain_dir, synth.SynthSettings.sized(plan.size, seed=plan.seed), source=plan.source)
     synth_record = stage_record(dataset, time.perf_counter() - t)
     report(f"synth: {dataset.path} ({'reused' if dataset.reused else 'built'})")
     t = time.perf_counter()

@@ -46,6 +46,11 @@ def run_command(
         [], help="Extra contestant behind an endpoint, openai:MODEL@BASE_URL (repeatable)."
     ),
     seed: int = typer.Option(0, help="Seed of the dataset and of the judge's per-sample order."),
+    source: str | None = typer.Option(
+        None,
+        help="For a domain made from existing data: another file or hub dataset (ID or ID@REVISION) with "
+        "the same columns, in place of the one domain.yaml names.",
+    ),
     size: int = typer.Option(1000, help="Train rows of the synthetic dataset."),
     max_steps: int | None = typer.Option(None, help="Override the recipe's max_steps."),
     max_items: int | None = typer.Option(None, help="Answer and score a seeded spread of N test items (default: all)."),
@@ -189,6 +194,7 @@ def run_command(
         rag_k=rag_k if rag else None,
         train_seeds=train_seeds,
         library_log=log,
+        source=source,
     )
     began = time.perf_counter()
     preflight(choice, extra)

@@ -432,3 +432,25 @@ def test_a_merge_recipe_judges_the_merged_model_as_a_third_contestant(tmp_path, 
         answers[name] = {r["question_id"]: r["answer"] for r in rows}
     assert answers["merged"] == answers["tuned"] and len(answers["tuned"]) == 8
     assert record["config"]["contestants"]["merged"]["answered_by"]["adapter_sha256"] is None
+
+
+@pytest.mark.parametrize("domain", ["evidence_qa", "finance_instruct"])
+def test_a_domain_made_from_existing_data_runs_end_to_end(tmp_path, tiny_recipe, domain):
+    """A shipped sample domain (domain.yaml `source:`): data -> train -> answers -> scores -> results;
+    cosine and the judge's rubric score it, fact recall and the policy rules are skipped with a reason."""
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home")}
+    results = tmp_path / "results"
+    with FaultServer() as server:
+        args = args_for(tiny_recipe, server, results)
+        args[1] = domain
+        res = run_bench(*args, cwd=REPO, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    [run] = list((results / domain).glob("*/results.json"))
+    record = json.loads(run.read_text())
+    assert set(record["results"]) == {"base", "tuned"}
+    assert {"cosine", "judge_score"} <= set(record["results"]["tuned"])
+    assert not {"fact_recall", "fact_error", "policy_pass"} & set(record["results"]["tuned"])
+    assert "no policy sheet" in record["skipped_metrics"]["policy_pass"]
+    assert record["results"]["tuned"]["cosine"]["n"] == 8
+    card = (run.parent / "data_card.md").read_text()
+    assert "## Filters, in order, with every drop" in card and "exact-duplicate" in card
