@@ -327,9 +327,9 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
         for offset in range(1, plan.train_seeds):
             name = seed_name(recipe.seed + offset)
             t = time.perf_counter()
-            out = run_train_stage(
-                domain.name, dataset, recipe.with_overrides(seed=recipe.seed + offset), progress=track or False
-            )
+            # another seed's adapter answers as tuned-seedN; a merged copy of it would never be judged
+            seeded = recipe.with_overrides(seed=recipe.seed + offset, merge=False)
+            out = run_train_stage(domain.name, dataset, seeded, progress=track or False)
             seed_records[f"train:{name}"] = stage_record(out, time.perf_counter() - t)
             seed_adapters[name] = out
             report(f"train {model} (seed {recipe.seed + offset}): {out.path} ({'reused' if out.reused else 'trained'})")

@@ -43,7 +43,7 @@ def synth_material(
     }
     if domain.source is not None:  # the rows are the source's: its mapping, filters and bytes (or revision)
         material["settings"] = {"seed": settings.seed}
-        material["source"] = {"spec": domain.source.to_dict(), "origin": origin}
+        material["source"] = {"settings": domain.source.settings(), "origin": origin}
     if real is not None:  # the card's coverage section depends on the real queries' bytes
         material["real_queries"] = {
             "name": Path(real).name,

@@ -245,9 +245,12 @@ class ProbeMaker:
         if intent and intent.evidence:
             own.add(intent.evidence)
         sections = [s.passage for sid, s in sorted(self.domain.policy.sections.items()) if sid not in own and s.passage]
+        rng = self.rng(row, "long_wrong")
+        if not self.domain.policy.sections:  # no policy sheet (a domain made from a source): other rows' answers
+            others = [r["response"] for r in self.pool if r["intent"] != row["intent"] and r["response"].strip()]
+            return " ".join(rng.sample(others, 2)) if len(others) >= 2 else None
         if not sections:
             return None
-        rng = self.rng(row, "long_wrong")
         return " ".join(rng.sample(sections, min(2, len(sections))))
 
     # -- all of them --------------------------------------------------------------------------

@@ -42,8 +42,10 @@ class SourceSpec:
         return cls(**raw)
 
     def with_location(self, location: str) -> SourceSpec:
-        """The same mapping and filters on another file or hub id (`--source PATH_OR_ID`)."""
-        if Path(location).expanduser().exists() or Path(location).suffix in FORMATS:
+        """The same mapping and filters on another file or hub id (`--source PATH_OR_ID`): a hub id is
+        OWNER/NAME[@REVISION]; anything else is a file path."""
+        is_hub = "/" in location and location.count("/") == 1 and not Path(location.split("@")[0]).expanduser().exists()
+        if not is_hub or Path(location).suffix in FORMATS:
             return SourceSpec(**{**asdict(self), "path": str(Path(location).expanduser().resolve()), "hub": None})
         name, _, revision = location.partition("@")
         return SourceSpec(**{**asdict(self), "path": None, "hub": name, "revision": revision or None})
@@ -54,6 +56,10 @@ class SourceSpec:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def settings(self) -> dict:
+        """What decides the rows besides the data itself (the stage key's part; no file location)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("path", "hub", "revision")}
+
 
 def source_file(spec: SourceSpec, root: Path) -> Path | None:
     if spec.path is None:
@@ -63,15 +69,16 @@ def source_file(spec: SourceSpec, root: Path) -> Path | None:
 
 
 def describe(spec: SourceSpec, root: Path) -> dict:
-    """Where the rows come from, and the bytes' hash for a local file (the stage key uses it)."""
+    """Where the rows come from: a local file's name and bytes' hash, or a hub dataset's id, revision
+    and the commit of its cached snapshot. The stage key uses it, so it holds no machine's paths."""
     import hashlib
 
     path = source_file(spec, root)
     if path is not None:
         if not path.is_file():
             raise DomainError(root / "domain.yaml", f"the source file {path} does not exist", field="source.path")
-        return {"file": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-    return {"hub": spec.hub, "revision": spec.revision, "snapshot": str(_hub_snapshot(spec, root))}
+        return {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return {"hub": spec.hub, "revision": spec.revision, "commit": _hub_snapshot(spec, root).name}
 
 
 def _hub_snapshot(spec: SourceSpec, root: Path) -> Path:
@@ -103,6 +110,8 @@ def load_source_splits(spec: SourceSpec, root: Path) -> dict[str, list[dict]]:
             if builder is None:
                 raise DomainError(root / "domain.yaml", f"{path.name}: not a CSV, JSONL or Parquet file",
                                   field="source.path")  # fmt: skip
+            if not path.is_file():
+                raise DomainError(root / "domain.yaml", f"the source file {path} does not exist", field="source.path")
             loaded = datasets.load_dataset(builder, data_files={"train": str(path)})
         else:
             loaded = datasets.load_dataset(str(_hub_snapshot(spec, root)))
@@ -110,7 +119,8 @@ def load_source_splits(spec: SourceSpec, root: Path) -> dict[str, list[dict]]:
         raise
     except Exception as exc:  # datasets raises many kinds for a malformed file; name the file
         where = path or spec.hub
-        raise DomainError(root / "domain.yaml", f"could not read the source {where}: {exc}", field="source") from None
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise DomainError(root / "domain.yaml", f"could not read the source {where}: {first}", field="source") from None
     return {name: [dict(r) for r in ds] for name, ds in loaded.items()}
 
 

@@ -61,28 +61,49 @@ class Imported:
     ignored: dict[str, str] = field(default_factory=dict)  # axolotl key -> reason
 
 
+NUMBERS = {f.name: f.type for f in fields(Recipe) if f.type in ("float", "int", "float | None", "int | None")}
+
+
+def _typed(key: str, value):
+    """YAML reads `2e-5` (no dot) as a string: a number field gets the number it spells."""
+    if key in NUMBERS and isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return value  # left for the recipe's validation to name
+        return int(number) if NUMBERS[key].startswith("int") and number.is_integer() else number
+    return value
+
+
 def convert(config: dict) -> Imported:
     """An axolotl config (parsed YAML) as recipe keys, with what was mapped and what was not."""
     if not isinstance(config, dict) or not config.get("base_model"):
         raise TrainError("an axolotl config needs base_model")
     out = Imported(recipe={})
     for key, value in config.items():
-        if value is None or value == "":
+        if key == "adapter" and value is None:
+            out.ignored[key] = "empty: a full fine-tune, which the harness does not do (the recipe's qlora applies)"
+        elif value is None or value == "":
             out.ignored[key] = "no value in the config"
         elif key in SAME and key != "lora_target_modules":
-            out.recipe[key], out.mapped[key] = value, key
+            out.recipe[key], out.mapped[key] = _typed(key, value), key
         elif key == "lora_target_modules":
-            if not config.get("lora_target_linear"):
-                out.recipe[key], out.mapped[key] = list(value), key
-            else:
+            if config.get("lora_target_linear"):
                 out.ignored[key] = "lora_target_linear is set: every linear layer (all-linear) already holds these"
+            elif isinstance(value, list):
+                out.recipe[key], out.mapped[key] = [str(v) for v in value], key
+            elif value == "all-linear":
+                out.recipe[key], out.mapped[key] = "all-linear", key
+            else:
+                out.ignored[key] = f"'{value}': a module pattern; a recipe names modules in a list, or all-linear"
         elif key == "lora_target_linear":
             if value:
                 out.recipe["lora_target_modules"], out.mapped[key] = "all-linear", "lora_target_modules"
             else:
                 out.ignored[key] = "false: the modules are lora_target_modules"
         elif key == "peft_layers_to_transform":
-            out.recipe["lora_layers_to_transform"], out.mapped[key] = list(value), "lora_layers_to_transform"
+            layers = value if isinstance(value, list) else [value]
+            out.recipe["lora_layers_to_transform"], out.mapped[key] = layers, "lora_layers_to_transform"
         elif key == "bnb_config_kwargs" and isinstance(value, dict):
             for sub, v in value.items():
                 if sub in BNB_KWARGS:

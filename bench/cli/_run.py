@@ -277,7 +277,10 @@ def _check_real_queries(path: Path, folder: Path) -> None:
         rows = read_real_queries(path)
     except RealQueriesError as exc:
         raise fail(str(exc)) from None
-    mapping = load_domain(folder).real_query_intents
+    domain = load_domain(folder)
+    if not domain.intents:
+        raise fail(f"--real-queries needs a domain with intents/ (the intent finder); {folder.name} is made from a source")
+    mapping = domain.real_query_intents
     mapped = sum(r["category"] in mapping for r in rows)
     if not mapped:
         message = (

@@ -78,7 +78,7 @@ def test_another_file_of_the_same_columns_with_source(tmp_path):
     assert res.returncode == 0, res.stderr
     [folder] = list((tmp_path / "home" / "finance_instruct").glob("synth-*"))
     report = json.loads((folder / "synth_report.json").read_text())
-    assert report["source"]["file"] == str(other) and report["source_counts"] == {"train": 200}
+    assert report["source"]["file"] == "more.jsonl" and report["source_counts"] == {"train": 200}
     default = run_bench("synth", "finance_instruct", cwd=REPO, env=env)
     assert default.returncode == 0 and len(list((tmp_path / "home" / "finance_instruct").glob("synth-*"))) == 2
 
@@ -140,3 +140,24 @@ def test_a_cached_hub_dataset_with_its_own_splits_and_an_uncached_one(tmp_path):
     assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1
     assert "someone/other@v1 is not cached here" in missing.stderr
     assert "huggingface-cli download --repo-type dataset someone/other --revision v1" in missing.stderr
+
+
+def test_probes_and_commands_that_need_templates_on_a_source_domain(tmp_path):
+    from judge._calibration import make_probes
+    from judge._probes import HELD_OUT
+    from synth._export import with_formats
+    from synth._source import harness_row
+
+    domain = synth.load_domain(EVIDENCE)
+    result = synth.build_from_source(domain, domain.source, seed=0)
+    test = [with_formats(domain, harness_row(domain, r)) for r in result.splits["test"]]
+    kinds = {k for probe in make_probes(domain, test, 20, 0) for k in probe["answers"]}
+    assert set(HELD_OUT) <= kinds and "reworded" in kinds  # every held-out kind is measured; a good answer exists
+    assert "reworded" not in {k for p in make_probes(synth.load_domain(REPO / "benchmarks" / "banking"), [], 0, 0)
+                              for k in p["answers"]}  # fmt: skip
+    csv = tmp_path / "real.csv"
+    csv.write_text("text,category\nwhat is my revenue,x\n")
+    for args in (["data", "coverage", "evidence_qa", "--real", str(csv)],
+                 ["run", "evidence_qa", "--real-queries", str(csv)], ["run", "evidence_qa", "--rag"]):  # fmt: skip
+        res = run_bench(*args, cwd=REPO, env={"DOMAINBENCH_HOME": str(tmp_path / "home")})
+        assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1, (args, res.stderr)

@@ -67,3 +67,11 @@ def test_bad_configs_are_one_line_errors(tmp_path):
     assert not list(tmp_path.glob(".r.*"))  # nothing half-written left
     res = run_bench("recipe", "import", str(tmp_path / "missing.yml"), cwd=REPO)
     assert res.returncode == 2 and "file not found" in res.stderr
+
+
+def test_values_yaml_reads_as_strings_and_other_shapes_are_converted_or_listed():
+    imported = convert({"base_model": "x", "learning_rate": "2e-5", "num_epochs": "3", "peft_layers_to_transform": 3,
+                        "lora_target_modules": "q_proj|v_proj", "adapter": None})  # fmt: skip
+    assert imported.recipe["learning_rate"] == 2e-5 and imported.recipe["num_epochs"] == 3
+    assert imported.recipe["lora_layers_to_transform"] == [3]
+    assert "module pattern" in imported.ignored["lora_target_modules"] and "full fine-tune" in imported.ignored["adapter"]
