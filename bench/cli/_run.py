@@ -279,7 +279,7 @@ def _check_real_queries(path: Path, folder: Path) -> None:
         raise fail(str(exc)) from None
     domain = load_domain(folder)
     if not domain.intents:
-        raise fail(f"--real-queries needs a domain with intents/ (the intent finder); {folder.name} is made from a source")
+        raise fail(f"--real-queries needs a domain with intents/ (the intent finder); {folder.name} has a source")
     mapping = domain.real_query_intents
     mapped = sum(r["category"] in mapping for r in rows)
     if not mapped:

@@ -74,4 +74,5 @@ def test_values_yaml_reads_as_strings_and_other_shapes_are_converted_or_listed()
                         "lora_target_modules": "q_proj|v_proj", "adapter": None})  # fmt: skip
     assert imported.recipe["learning_rate"] == 2e-5 and imported.recipe["num_epochs"] == 3
     assert imported.recipe["lora_layers_to_transform"] == [3]
-    assert "module pattern" in imported.ignored["lora_target_modules"] and "full fine-tune" in imported.ignored["adapter"]
+    assert "module pattern" in imported.ignored["lora_target_modules"]
+    assert "full fine-tune" in imported.ignored["adapter"]
