@@ -51,6 +51,7 @@ class RunPlan:
     # synthetic test beside one base, and results get the pooled effect and the spread between seeds
     train_seeds: int = 1
     library_log: Path | None = None  # where the libraries' output goes (bench/cli); copied into each results folder
+    source: str | None = None  # a domain made from existing data: another file or hub id of the same columns
 
 
 ANSWER_ENGINES = ("transformers", "llama.cpp")
@@ -183,12 +184,15 @@ def answer_and_judge(
         adapted = {n: answers.LocalContestant(**{**local.__dict__, "adapter_dir": o.path / "adapter"})
                    for n, o in adapters.items()}  # fmt: skip
         tuned = adapted["tuned"]
+        merged = _merged_contestant(local, trained)
         for label, items in sets.items():
             plans = {"base": base_plan if not label else answers.plan_local(local, items, plan.generation, cap)}
             if plan.answers_engine != "llama.cpp":
                 for name, contestant in adapted.items():
                     if name == "tuned" or not label:  # the other seeds answer the synthetic test only
                         plans[name] = answers.plan_local(contestant, items, plan.generation, None if not label else cap)
+            if merged:  # a plain model folder: answered by transformers whatever the engine
+                plans["merged"] = answers.plan_local(merged, items, plan.generation, cap)
             if rag:
                 hits = rag.top_k([r["query"] for r in items], plan.rag_k)
                 if not label:
@@ -248,6 +252,16 @@ def answer_and_judge(
     return result
 
 
+def _merged_contestant(local: answers.LocalContestant, trained: StageOutput) -> answers.LocalContestant | None:
+    """The base with the tuned adapter merged into it (a recipe with `merge: true`, or `--merge`), as
+    the contestant `merged`: the same prompts as base and tuned, no adapter."""
+    folder = trained.path / "merged"
+    if not (folder / "config.json").is_file():
+        return None
+    return answers.LocalContestant(model=str(folder), prompt_format=local.prompt_format,
+                                   sequence_len=local.sequence_len)  # fmt: skip
+
+
 def _reused(judged: StageOutput) -> str:
     """', N of M judgments reused from earlier judge stages' for a stage that was judged now."""
     got = judged.result if isinstance(judged.result, dict) else {}
@@ -293,7 +307,7 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
     check_engine(plan.answers_engine, models)
     began = time.perf_counter()
     t = time.perf_counter()
-    dataset = run_synth_stage(plan.domain_dir, synth.SynthSettings.sized(plan.size, seed=plan.seed))
+    dataset = run_synth_stage(plan.domain_dir, synth.SynthSettings.sized(plan.size, seed=plan.seed), source=plan.source)
     synth_record = stage_record(dataset, time.perf_counter() - t)
     report(f"synth: {dataset.path} ({'reused' if dataset.reused else 'built'})")
     t = time.perf_counter()
@@ -313,9 +327,9 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
         for offset in range(1, plan.train_seeds):
             name = seed_name(recipe.seed + offset)
             t = time.perf_counter()
-            out = run_train_stage(
-                domain.name, dataset, recipe.with_overrides(seed=recipe.seed + offset), progress=track or False
-            )
+            # another seed's adapter answers as tuned-seedN; a merged copy of it would never be judged
+            seeded = recipe.with_overrides(seed=recipe.seed + offset, merge=False)
+            out = run_train_stage(domain.name, dataset, seeded, progress=track or False)
             seed_records[f"train:{name}"] = stage_record(out, time.perf_counter() - t)
             seed_adapters[name] = out
             report(f"train {model} (seed {recipe.seed + offset}): {out.path} ({'reused' if out.reused else 'trained'})")

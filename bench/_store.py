@@ -32,6 +32,11 @@ def stable_hash(material: object) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
 
+# Data beside the code that no stage's output depends on through the code: a recipe's settings are in the
+# stage key themselves, so editing or adding a shared recipe (or the seeds' published settings) re-keys nothing
+NOT_CODE = ("train/recipes/", "train/seed_settings.yaml")
+
+
 def code_hash(*packages: str) -> str:
     """sha256 of packages' (or single files') source and data files, so a code change invalidates
     the outputs that depend on it."""
@@ -40,6 +45,8 @@ def code_hash(*packages: str) -> str:
     for package in packages:
         target = root / package
         for path in [target] if target.is_file() else sorted(target.rglob("*")):
+            if path.relative_to(root).as_posix().startswith(NOT_CODE):
+                continue
             if path.is_file() and path.suffix in {".py", ".json", ".yaml"}:
                 digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

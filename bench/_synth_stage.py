@@ -31,7 +31,9 @@ def dataset_content(folder: Path) -> str:
     return stable_hash(report["files"])
 
 
-def synth_material(domain: synth.Domain, settings: synth.SynthSettings, real: Path | None = None) -> dict:
+def synth_material(
+    domain: synth.Domain, settings: synth.SynthSettings, real: Path | None = None, origin: dict | None = None
+) -> dict:
     material = {
         "stage": "synth",
         "domain": domain.name,
@@ -39,6 +41,9 @@ def synth_material(domain: synth.Domain, settings: synth.SynthSettings, real: Pa
         "settings": settings.to_dict(),
         "code": code_hash("synth"),
     }
+    if domain.source is not None:  # the rows are the source's: its mapping, filters and bytes (or revision)
+        material["settings"] = {"seed": settings.seed}
+        material["source"] = {"settings": domain.source.settings(), "origin": origin}
     if real is not None:  # the card's coverage section depends on the real queries' bytes
         material["real_queries"] = {
             "name": Path(real).name,
@@ -53,11 +58,27 @@ def run_synth_stage(
     out: Path | None = None,
     progress=None,
     real: Path | None = None,
+    source: str | None = None,
 ) -> StageOutput:
-    """`real`: a text,category CSV of real customer queries; the card then reports their coverage."""
+    """`real`: a text,category CSV of real customer queries; the card then reports their coverage.
+    `source`: for a domain made from existing data, another file or hub id (`id@revision`) of the
+    same columns in place of the one domain.yaml names."""
+    import dataclasses
+
+    from synth._source import describe
+
     domain = synth.load_domain(domain_dir)
+    origin = None
+    if source is not None:
+        if domain.source is None:
+            raise synth.DomainError(Path(domain_dir) / "domain.yaml", "--source needs a domain with a source: block")
+        domain = dataclasses.replace(domain, source=domain.source.with_location(source))
+    if domain.source is not None:
+        origin = describe(domain.source, domain.root)  # a missing file or uncached hub dataset fails here
+        if real is not None:
+            raise synth.DomainError(Path(real), "real-query coverage is for template domains (intents/)")
     real_df = synth.read_real_queries(Path(real)) if real is not None else None  # bad file: fail before work
-    material = synth_material(domain, settings, real)
+    material = synth_material(domain, settings, real, origin)
     key = stable_hash(material)
     folder = Path(out) if out else home() / domain.name / f"synth-{key[:12]}"
     if is_complete(folder, key):
@@ -67,11 +88,16 @@ def run_synth_stage(
         return StageOutput(folder, key, reused=True, content=dataset_content(folder))
     summary: dict = {}
     with atomic_output(folder, "synth", key, material, summary=summary) as tmp:
-        result = synth.synthesize(domain, settings, progress)
-        coverage = None
-        if real_df is not None:
-            (progress or (lambda step: None))(f"measuring coverage of {Path(real).name}")
-            coverage = synth.measure_coverage(real_df, result.splits["train"])
-        synth.save(result, tmp, coverage, Path(real).name if real is not None else None)
+        if domain.source is not None:
+            (progress or (lambda step: None))("loading and filtering the source")
+            result = synth.build_from_source(domain, domain.source, settings.seed, origin)
+            synth.save_source(result, tmp)
+        else:
+            result = synth.synthesize(domain, settings, progress)
+            coverage = None
+            if real_df is not None:
+                (progress or (lambda step: None))(f"measuring coverage of {Path(real).name}")
+                coverage = synth.measure_coverage(real_df, result.splits["train"])
+            synth.save(result, tmp, coverage, Path(real).name if real is not None else None)
         summary.update(counts={k: len(v) for k, v in result.splits.items()})
     return StageOutput(folder, key, reused=False, result=result, content=dataset_content(folder))

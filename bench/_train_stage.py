@@ -12,19 +12,25 @@ from ._synth_stage import StageOutput
 
 
 def recipe_path(domain_dir: Path, recipe: str) -> Path:
-    """A recipe name in benchmarks/DOMAIN/recipes/, or a path to a recipe file."""
+    """A path to a recipe file, or a recipe name: the domain's own benchmarks/DOMAIN/recipes/NAME.yaml
+    where it has one, else the shared train/recipes/NAME.yaml."""
     as_path = Path(recipe)
     if as_path.suffix in (".yaml", ".yml") and as_path.is_file():
         return as_path
-    path = Path(domain_dir) / "recipes" / f"{recipe}.yaml"
-    if not path.is_file():
-        known = sorted(p.stem for p in (Path(domain_dir) / "recipes").glob("*.yaml"))
-        raise train.TrainError(f"unknown recipe '{recipe}' (in {path.parent}: {', '.join(known) or 'none'})")
-    return path
+    found = train.find_recipe(recipe, Path(domain_dir))
+    if found is None:
+        known = ", ".join(sorted(train.recipe_paths(Path(domain_dir)))) or "none"
+        where = f"neither {Path(domain_dir) / 'recipes'} nor {train.RECIPES} has it"
+        raise train.TrainError(f"unknown recipe '{recipe}' ({where}; known: {known})")
+    return found
 
 
 def train_material(dataset_content: str, recipe: train.Recipe, model_sha: str, merge: bool) -> dict:
-    settings = {k: v for k, v in recipe.to_dict().items() if k not in ("description", "overrides")}
+    # what changes the adapter: not the description, the declared differences (documentation) or `merge`,
+    # which is the material's own entry (the recipe's or the command line's)
+    settings = {
+        k: v for k, v in recipe.to_dict().items() if k not in ("description", "overrides", "differences", "merge")
+    }
     return {
         "stage": "train",
         "data": dataset_content,  # the dataset's bytes (synth StageOutput.content)
@@ -44,6 +50,7 @@ def run_train_stage(
     progress=True,
 ) -> StageOutput:
     source = train.resolve_model(recipe.base_model)
+    merge = merge or recipe.merge
     material = train_material(dataset.content, recipe, source.sha256, merge)
     key = stable_hash(material)
     folder = Path(out) if out else home() / domain / f"train-{key[:12]}"

@@ -23,9 +23,11 @@ def verifier_material(
         "domain_files": domain_files,  # the probes' other intents, facts and contacts
         "data": dataset_content,  # the train split's bytes (synth StageOutput.content)
         "verifier_data": settings.to_dict(),
-        "recipe": {k: v for k, v in recipe.to_dict().items() if k != "description"},
+        "recipe": {k: v for k, v in recipe.to_dict().items() if k not in ("description", "differences", "merge")},
         "model_sha256": model_sha,
-        "code": code_hash("verifier", "judge/_probes.py", "judge/_rubric.py", "judge/_requests.py", "train"),
+        "code": code_hash(
+            "verifier", "judge/_probes.py", "judge/_wording.py", "judge/_rubric.py", "judge/_requests.py", "train"
+        ),
     }
 
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from synth import Domain
 from synth._render import render
 
-GOOD = ("alternative", "reordered")
+# reworded: the reference with contractions, order or a courtesy sentence changed (judge/_wording.py), only
+# for a row that has neither another wording nor two sentences to reorder (a domain made from a source)
+GOOD = ("alternative", "reordered", "reworded")
 BAD = (
     "off_topic",  # another intent's answer
     "wrong_fact",  # a policy fact replaced by another fact of the same kind
@@ -148,6 +150,11 @@ class ProbeMaker:
             return None
         return " ".join(rotated(parts, self.rng(row, "reordered")))
 
+    def reworded(self, row: dict) -> str | None:
+        from ._wording import reworded_surely
+
+        return reworded_surely(row["response"], self.rng(row, "reworded")) if row["response"].strip() else None
+
     # -- bad answers --------------------------------------------------------------------------
     def off_topic(self, row: dict) -> str | None:
         rng = self.rng(row, "off_topic")
@@ -238,9 +245,12 @@ class ProbeMaker:
         if intent and intent.evidence:
             own.add(intent.evidence)
         sections = [s.passage for sid, s in sorted(self.domain.policy.sections.items()) if sid not in own and s.passage]
+        rng = self.rng(row, "long_wrong")
+        if not self.domain.policy.sections:  # no policy sheet (a domain made from a source): other rows' answers
+            others = [r["response"] for r in self.pool if r["intent"] != row["intent"] and r["response"].strip()]
+            return " ".join(rng.sample(others, 2)) if len(others) >= 2 else None
         if not sections:
             return None
-        rng = self.rng(row, "long_wrong")
         return " ".join(rng.sample(sections, min(2, len(sections))))
 
     # -- all of them --------------------------------------------------------------------------
@@ -264,6 +274,8 @@ class ProbeMaker:
         for kind in kinds:
             if kind == "alternative":
                 answer = alt
+            elif kind == "reworded":  # only where no other good answer exists
+                answer = None if alt or self.reordered(row) else self.reworded(row)
             elif kind in ALTERING:
                 answer = getattr(self, kind)(row, base)
             else:

@@ -19,7 +19,7 @@ from answers import spread
 from ._calibration import calibrate, calibration_requests, make_probes
 from ._client import JudgeEndpoint, run_judgments, status_counts
 from ._requests import pair_outcomes, pair_requests, single_requests, single_verdict
-from ._scores import score_answers
+from ._scores import score_answers, skipped_metrics
 
 IDENTICAL_WARNING = 0.95
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -100,6 +100,7 @@ def run(
         "judge_requests": statuses,
         "reused_judgments": sum(bool(r.get("reused_from")) for r in judged.values()),
         "protocol": settings.protocol,
+        "skipped_metrics": skipped_metrics(domain),
         "calibration": calibrate(probes, judged, settings.protocol, settings.seed, outcomes),
         "timings": timings,
         "wall_seconds": round(time.perf_counter() - began, 1),

@@ -77,16 +77,16 @@ def score_rows(
     records_all = run_judgments(requests, endpoint, judgments, advance)
     judged = {r["id"]: r for r in records_all}
     cosine = cosine_scores([r["answer"] for r in rows], [r["reference"] for r in rows], load_embedder())
-    checker = PolicyChecker(domain)
+    checker = PolicyChecker(domain) if domain.has_policy else None  # no policy sheet: no policy rules
     out = []
     for row, cos in zip(rows, cosine, strict=True):
         records = {item.name: judged[f"{_rid(row)}:{item.name}"] for item in rubric.ITEMS}
-        verdict = checker.check(row["answer"], {"query": row["question"], **row})
+        verdict = checker.check(row["answer"], {"query": row["question"], **row}) if checker else None
         scored = {k: v for k, v in row.items() if k != "_line"}
         scored.update(
             cosine=round(cos, 6),
-            policy_passed=verdict.passed,
-            policy_failures=verdict.failures,
+            policy_passed=verdict.passed if verdict else None,
+            policy_failures=verdict.failures if verdict else [],
             **rubric.combine(records),
             rubric_items={
                 name: {
@@ -114,6 +114,7 @@ def summary(scored: list[dict], judged: list[dict] | None = None) -> dict:
         "judge_score": mean(r["judge_score"] for r in scored),
         "judge_unscored": sum(r["judge_score"] is None for r in scored),
         "cosine": mean(r["cosine"] for r in scored),
-        "policy_pass": mean(1.0 if r["policy_passed"] else 0.0 for r in scored),
+        # None (shown n/a) for a domain without a policy sheet
+        "policy_pass": mean(float(r["policy_passed"]) for r in scored if r["policy_passed"] is not None),
         "judge_requests": status_counts(judged or []),
     }

@@ -23,9 +23,17 @@ def answer_fields(rec: dict) -> dict:
     }
 
 
+def skipped_metrics(domain: Domain) -> dict[str, str]:
+    """The metrics a domain's data cannot support, each with the reason (recorded in the results)."""
+    if domain.has_policy:
+        return {}
+    why = "the domain has no policy sheet (policy.yaml): nothing states which facts, amounts and contacts are right"
+    return {"fact_recall": why, "fact_error": why, "policy_pass": why}
+
+
 def score_answers(domain: Domain, rows: list[dict], answers: dict[str, list[dict]]) -> list[dict]:
     """One row per (test item, contestant), contestants in the order given, items in row order."""
-    checker = PolicyChecker(domain)
+    checker = PolicyChecker(domain) if domain.has_policy else None
     embedder = load_embedder()
     scored = []
     for name, records in answers.items():
@@ -52,15 +60,15 @@ def score_answers(domain: Domain, rows: list[dict], answers: dict[str, list[dict
                 "policy_failures": [],
             }
             if i in cosine:
-                verdict = checker.check(rec["answer"], row)
                 sample.update(
                     cosine=round(cosine[i], 6),
                     **score_facts(
                         list(row.get("facts") or []), rec["answer"], f"{row.get('query', '')} {row.get('evidence', '')}"
                     ),
-                    policy_passed=verdict.passed,
-                    policy_failures=verdict.failures,
                 )
+                if checker is not None:
+                    verdict = checker.check(rec["answer"], row)
+                    sample.update(policy_passed=verdict.passed, policy_failures=verdict.failures)
             else:
                 sample["answer_error"] = rec.get("reason")
             scored.append(sample)

@@ -274,7 +274,9 @@ def results_record(
     metrics = json.loads((Path(train_dir) / "metrics.json").read_text())
     summary = json.loads((Path(judge_dir) / "judge_summary.json").read_text())
     seed = settings["seeds"]["judge"]
-    section = metrics_section(judge_dir, seed=seed, adjust=real is None)
+    skipped = summary.get("skipped_metrics") or {}  # what the domain's data cannot support, with the reason
+    kept = {k: v for k, v in METRICS.items() if k not in skipped}
+    section = metrics_section(judge_dir, seed=seed, metrics=kept, adjust=real is None)
     if section.get("train_seeds"):
         section["train_seeds"]["training"] = {
             n: (train_seeds or {}).get(n) for n in section["train_seeds"]["contestants"]
@@ -298,6 +300,7 @@ def results_record(
         "command": _command(),
         "domain": domain,
         **section,
+        **({"skipped_metrics": skipped} if skipped else {}),
         "judge": {
             **summary["judge"],
             "identity": judge_identity,

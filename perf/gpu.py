@@ -24,6 +24,7 @@ import synth  # noqa: E402
 from answers import GenerationSettings  # noqa: E402
 from answers._local import generate  # noqa: E402
 from synth._export import with_formats  # noqa: E402
+from train import RECIPES as SHARED_RECIPES  # noqa: E402
 from train import load_recipe, resolve_model  # noqa: E402
 from train._collate import PadCollator  # noqa: E402
 from train._model import load_base, load_tokenizer, prepare  # noqa: E402
@@ -134,7 +135,7 @@ def main() -> None:
     for shape in shapes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = random_model(shape, tokenizer_dir, Path(tmp) / shape)
-            recipe = load_recipe(REPO / "benchmarks" / "banking" / "recipes" / f"{RECIPES[shape]}.yaml")
+            recipe = load_recipe(SHARED_RECIPES / f"{RECIPES[shape]}.yaml")
             recipe = recipe.with_overrides(base_model=str(folder))  # every layer: prepare() is given no selection
             if args.cpu_smoke:
                 recipe = recipe.with_overrides(micro_batch_size=2)

@@ -20,7 +20,7 @@ from answers import GenerationSettings  # noqa: E402
 from answers._local import generate  # noqa: E402
 from perf.train_throughput import measure  # noqa: E402
 from synth._export import with_formats  # noqa: E402
-from train import load_recipe, resolve_model  # noqa: E402
+from train import RECIPES, load_recipe, resolve_model  # noqa: E402
 from train._collate import PadCollator  # noqa: E402
 from train._model import load_base, load_tokenizer, prepare  # noqa: E402
 from train._tokenize import has_target, prompt_ids, tokenize_row  # noqa: E402
@@ -62,7 +62,7 @@ def main() -> None:
           f"float32 {fp32_rate:.1f} tok/s, bfloat16 {bf16_rate:.1f} tok/s ({bf16_rate / fp32_rate:.2f}x); "
           f"answers identical to float32's: {same:.0%}")  # fmt: skip
 
-    recipe = load_recipe(REPO / "benchmarks" / "banking" / "recipes" / "default.yaml")
+    recipe = load_recipe(RECIPES / "default.yaml")
     fmt = source.prompt_format if recipe.prompt_format == "auto" else recipe.prompt_format
     rows = random.Random(0).sample(splits["train"], recipe.micro_batch_size * (args.steps + 1))
     examples = [tokenize_row(with_formats(domain, r), tok, fmt, recipe.sequence_len, False, False) for r in rows]

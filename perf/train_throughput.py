@@ -19,7 +19,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import synth  # noqa: E402
-from train import load_recipe, resolve_model  # noqa: E402
+from train import RECIPES, load_recipe, resolve_model  # noqa: E402
 from train._collate import PadCollator  # noqa: E402
 from train._model import load_tokenizer, prepare  # noqa: E402
 from train._packing import packable, packing_collator, real_tokens  # noqa: E402
@@ -51,7 +51,7 @@ def main() -> None:
     ap.add_argument("--recipe", default="default")
     ap.add_argument("--steps", type=int, default=4)
     args = ap.parse_args()
-    recipe = load_recipe(REPO / "benchmarks" / "banking" / "recipes" / f"{args.recipe}.yaml")
+    recipe = load_recipe(RECIPES / f"{args.recipe}.yaml")
     recipe = recipe.with_overrides(base_model=args.model)
     source = resolve_model(recipe.base_model)
     tok = load_tokenizer(source)

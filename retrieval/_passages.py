@@ -17,6 +17,8 @@ def passages(domain: Domain) -> list[dict]:
     ]
     out += [{"id": f"document:{d['id']}", "title": d["title"], "text": d["text"], "section": None}
             for d in domain.documents]  # fmt: skip
+    if not out and not domain.has_policy:
+        raise DomainError(domain.root / "domain.yaml", "nothing to retrieve: no policy sheet and no documents.yaml")
     if not out:
         raise DomainError(domain.root / "policy.yaml", "has no passages to retrieve (every section's passage is empty)")
     return out

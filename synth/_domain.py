@@ -10,6 +10,7 @@ from pathlib import Path
 from ._errors import DomainError
 from ._render import literal_text, references, render
 from ._schema import validate_schema
+from ._source import SourceSpec
 from ._yaml import YamlDoc, load_yaml
 
 DIGIT = re.compile(r"\d")
@@ -79,6 +80,13 @@ class Domain:
     real_query_intents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # documents.yaml: extra passages for retrieval contestants ({"id", "title", "text"}), beside the policy sheet
     documents: tuple[dict, ...] = ()
+    # domain.yaml `source:` (synth/_source.py): the dataset comes from existing data, not from intents/
+    source: SourceSpec | None = None
+
+    @property
+    def has_policy(self) -> bool:
+        """Whether a policy sheet states the domain's facts (policy rules and fact recall need one)."""
+        return bool(self.policy.sections)
 
     def evidence_text(self, intent: Intent) -> str:
         return self.policy.sections[intent.evidence].passage if intent.evidence else ""
@@ -96,7 +104,15 @@ def load_domain(root: Path) -> Domain:
     validate_schema(meta, "domain")
     if meta.data["name"] != root.name:
         raise meta.error(["name"], f"is '{meta.data['name']}' but the folder is '{root.name}'")
-    policy = _load_policy(load_yaml(root / "policy.yaml"))
+    source = SourceSpec.from_yaml(meta.data["source"]) if "source" in meta.data else None
+    if source is None and "categories" not in meta.data:
+        raise meta.error([], "needs categories (or a source: of existing data)")
+    if source is not None and (root / "intents").is_dir():
+        raise meta.error(["source"], "a domain is made from a source or from intents/, not both")
+    if source is not None and not (root / "policy.yaml").is_file():
+        policy = Policy(bank=meta.data["title"], sections={})  # no policy sheet: no policy rules, no fact recall
+    else:
+        policy = _load_policy(load_yaml(root / "policy.yaml"))
     global_slots = {}
     if (root / "slots.yaml").is_file():
         slots_doc = load_yaml(root / "slots.yaml")
@@ -108,7 +124,7 @@ def load_domain(root: Path) -> Domain:
         validate_schema(checks_doc, "checks")
         checks = checks_doc.data
     files = sorted((root / "intents").glob("*.yaml")) if (root / "intents").is_dir() else []
-    if not files:
+    if not files and source is None:
         raise DomainError(root / "intents", "no intent files (intents/*.yaml)")
     intents: list[Intent] = []
     seen: dict[str, str] = {}
@@ -154,7 +170,7 @@ def load_domain(root: Path) -> Domain:
         description=meta.data.get("description", ""),
         system_prompt=meta.data["system_prompt"].strip(),
         grounded_prompt=meta.data.get("grounded_prompt", DEFAULT_GROUNDED_PROMPT),
-        categories=dict(meta.data["categories"]),
+        categories=dict(meta.data.get("categories", {})),
         abbreviations=dict(meta.data.get("language", {}).get("abbreviations", {})),
         policy=policy,
         intents=tuple(intents),
@@ -163,6 +179,7 @@ def load_domain(root: Path) -> Domain:
         checks=checks,
         real_query_intents=real_query_intents,
         documents=documents,
+        source=source,
     )
 
 

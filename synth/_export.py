@@ -45,7 +45,7 @@ def with_formats(domain: Domain, row: dict) -> dict:
     full = {
         **row,
         "messages": [
-            {"role": "system", "content": domain.system_prompt},
+            {"role": "system", "content": row.get("system") or domain.system_prompt},  # a source row may have its own
             {"role": "user", "content": user_turn(domain, row)},
             {"role": "assistant", "content": row["response"]},
         ],

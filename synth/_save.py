@@ -15,14 +15,9 @@ from ._synthesize import SynthResult
 from .filters import load_token_counter
 
 
-def save(
-    result: SynthResult, out: Path, coverage: pd.DataFrame | None = None, real_name: str | None = None
-) -> dict[str, str]:
-    """Write every output file into `out` (the caller makes it atomic); return sha256 per JSONL file.
-    `coverage` (from `measure_coverage` on the train split, against the real queries file `real_name`)
-    goes into the card and coverage.csv."""
+def _write_splits(dd, out: Path) -> dict[str, str]:
+    """dataset/ (the DatasetDict) and jsonl/SPLIT.jsonl; sha256 per JSONL file."""
     datasets.disable_progress_bars()
-    dd = to_dataset_dict(result.domain, result.splits)
     dd.save_to_disk(str(out / "dataset"))
     (out / "jsonl").mkdir()
     hashes = {}
@@ -30,6 +25,16 @@ def save(
         path = out / "jsonl" / f"{split}.jsonl"
         write_jsonl(ds, path)
         hashes[f"jsonl/{split}.jsonl"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
+
+
+def save(
+    result: SynthResult, out: Path, coverage: pd.DataFrame | None = None, real_name: str | None = None
+) -> dict[str, str]:
+    """Write every output file into `out` (the caller makes it atomic); return sha256 per JSONL file.
+    `coverage` (from `measure_coverage` on the train split, against the real queries file `real_name`)
+    goes into the card and coverage.csv."""
+    hashes = _write_splits(to_dataset_dict(result.domain, result.splits), out)
     report = {
         "domain": result.domain.name,
         "domain_files_sha256": result.domain.files_hash,
@@ -47,4 +52,35 @@ def save(
     (out / "synth_report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     count, _ = load_token_counter(result.settings.filters.tokenizer)
     (out / "data_card.md").write_text(data_card(result, count, hashes, coverage, real_name), encoding="utf-8")
+    return hashes
+
+
+def save_source(result, out: Path) -> dict[str, str]:
+    """`save` for a dataset made from a source (synth/_source.py): the same files, its own card."""
+    from datasets import Dataset, DatasetDict
+
+    from ._export import FEATURES, with_formats
+    from ._source import harness_row
+    from ._source_card import source_card
+
+    domain = result.domain
+    dd = DatasetDict({
+        split: Dataset.from_list([with_formats(domain, harness_row(domain, r)) for r in rows], features=FEATURES)
+        for split, rows in result.splits.items()
+    })  # fmt: skip
+    hashes = _write_splits(dd, out)
+    report = {
+        "domain": domain.name,
+        "domain_files_sha256": domain.files_hash,
+        "settings": result.settings,
+        "source": result.origin,
+        "source_counts": result.source_counts,
+        "counts": {k: len(v) for k, v in result.splits.items()},
+        "filters": result.filters,
+        "decontamination": result.decontamination,
+        "files": hashes,
+    }
+    (out / "synth_report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    count, _ = load_token_counter(result.spec.filter_settings().tokenizer)
+    (out / "data_card.md").write_text(source_card(result, count, hashes), encoding="utf-8")
     return hashes

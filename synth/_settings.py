@@ -13,6 +13,7 @@ class FilterSettings:
     max_query_tokens: int = 64
     min_response_tokens: int = 5
     max_response_tokens: int = 320
+    min_row_tokens: int = 0  # query and response together (seed system 2 dropped rows under 30 tokens)
     min_ascii_ratio: float = 0.9  # seed system 2's English-only heuristic
     near_duplicate_jaccard: float = 0.9  # MinHash estimate over character 5-grams of the query
     minhash_permutations: int = 112  # 14 bands x 8 rows, as in datatrove

@@ -7,18 +7,23 @@ from __future__ import annotations
 
 from ._errors import TrainError
 from ._prompt import FORMATS, build_completion, build_prompt
-from ._recipe import Recipe, load_recipe
+from ._recipe import RECIPES, Recipe, find_recipe, load_recipe, recipe_paths, seed_gaps, seed_settings
 from ._sources import ModelSource, cache_dir, registry, resolve_model
 
 __all__ = [
     "FORMATS",
     "ModelSource",
+    "RECIPES",
     "Recipe",
     "TrainError",
     "build_completion",
     "build_prompt",
     "cache_dir",
+    "find_recipe",
     "load_recipe",
+    "recipe_paths",
+    "seed_gaps",
+    "seed_settings",
     "registry",
     "resolve_model",
     "run",

@@ -36,7 +36,7 @@ def load_base(source: ModelSource, recipe: Recipe | None = None, quantize: bool 
     if dtype is not None:
         dtype = load_dtype(dtype)
     else:
-        dtype = torch.float32 if quantize or recipe is None else getattr(torch, recipe.torch_dtype)
+        dtype = torch.float32 if quantize or recipe is None else load_dtype(recipe.torch_dtype)
     kwargs = {"dtype": dtype, "trust_remote_code": False, "use_safetensors": True}
     if quantize:
         kwargs["quantization_config"] = BitsAndBytesConfig(

@@ -35,9 +35,10 @@ def mixed_bf16(recipe: Recipe) -> bool:
 def training_precision(recipe: Recipe) -> dict:
     """What a training run actually used, for metrics.json."""
     quantized = recipe.adapter == "qlora" and recipe.load_in_4bit
+    weights = str(load_dtype(recipe.torch_dtype)).removeprefix("torch.")
     return {
-        "base_weights": recipe.bnb_4bit_quant_type if quantized else recipe.torch_dtype,
-        "matmul": str(compute_dtype(recipe)).removeprefix("torch.") if quantized else recipe.torch_dtype,
+        "base_weights": recipe.bnb_4bit_quant_type if quantized else weights,
+        "matmul": str(compute_dtype(recipe)).removeprefix("torch.") if quantized else weights,
         "adapter_weights": "float32",
         "mixed_precision": "bf16" if mixed_bf16(recipe) else None,
     }

@@ -245,8 +245,7 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
     log = read_log(log_path)
     plot_loss(log, base_eval, out / "loss_curve.png", f"{source.spec} / recipe {recipe.name}")
     shutil.rmtree(out / "checkpoints", ignore_errors=True)
-    if merge:
-        merge_adapter(source, adapter_dir, out / "merged")
+    merged = merge_adapter(source, adapter_dir, out / "merged") if merge else None
 
     state = trainer.state
     metrics = {
@@ -255,6 +254,7 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         "best_step": int(state.best_global_step or state.global_step),
         "steps": state.global_step,
         "resumed_from": resume,
+        "merged": merged,
         "train_rows": len(train_ds),
         "eval_rows": len(eval_ds),
         "train_tokens_this_process": counts["tokens"],

@@ -32,9 +32,8 @@ from dataclasses import asdict, dataclass
 from judge import _rubric as rubric
 from judge._probes import BAD, GOOD, HELD_OUT, ProbeMaker
 from judge._requests import rubric_question
+from judge._wording import reword
 from synth import Domain
-
-from ._wording import reword
 
 TRAINED_KINDS = tuple(k for k in GOOD + BAD if k not in HELD_OUT)
 # kinds not reworded: fixed short texts, and a cut answer (a courtesy sentence after it would hide the cut)
@@ -76,7 +75,9 @@ def _candidates(maker: ProbeMaker, domain: Domain, rows: list[dict], settings: V
     for row in rows:
         rng = random.Random(f"wording:{settings.seed}:{row['id']}")
         shown = reword(row["response"], rng) if rng.random() < settings.reworded else row["response"]
-        for p in maker.probes(row, TRAINED_KINDS, wordings=intents[row["intent"]].responses, defect_base="mixed"):
+        # a domain made from a source has no intents: no other wording of the reply, only reordered good answers
+        wordings = intents[row["intent"]].responses if row["intent"] in intents else ()
+        for p in maker.probes(row, TRAINED_KINDS, wordings=wordings, defect_base="mixed"):
             answer = p.answer
             if p.kind not in UNWORDED and rng.random() < settings.reworded:
                 answer = reword(answer, rng)

@@ -12,7 +12,7 @@ from synth import DomainError
 from train import TrainError
 
 from .._store import StoreError
-from . import _data, _judge, _leaderboard, _list, _new, _run, _score, _synth, _train, _validate
+from . import _data, _judge, _leaderboard, _list, _new, _recipe, _run, _score, _synth, _train, _validate
 from ._common import EXIT_BAD_INPUT, err_console
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ app.command("judge")(_judge.judge_command)
 app.command("score")(_score.score_command)
 app.command("new")(_new.new_domain)
 app.add_typer(_data.app, name="data")
+app.add_typer(_recipe.app, name="recipe")
 
 
 def _terminate(signum, frame) -> None:

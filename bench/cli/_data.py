@@ -40,6 +40,8 @@ def coverage(
         raise fail(f"--threshold must be between 0 and 1, got {threshold}")
     real_df = synth.read_real_queries(real, sample_per_category or None, seed)
     d = synth.load_domain(domain_dir(domain))
+    if d.source is not None:
+        raise fail(f"coverage compares real queries with template-made ones; {d.name} is made from a source")
     rows = synth.synthesize(d, synth.SynthSettings.sized(size, seed=seed)).splits["train"]
     with Progress(
         TextColumn("embedding"),

@@ -124,8 +124,10 @@ def judge_command(
 def _print_summary(path: Path, summary: dict, reused: bool) -> None:
     """The stage's figures as the results JSON computes them (leaderboard.metrics_section)."""
     from leaderboard import format_metric, metrics_section
+    from leaderboard._results import METRICS
 
-    section = metrics_section(path)
+    skipped = summary.get("skipped_metrics") or {}  # a domain without a policy sheet: no policy or fact metrics
+    section = metrics_section(path, metrics={k: v for k, v in METRICS.items() if k not in skipped})
     n = section["n_samples"]
     table = Table(
         title=f"{'reused ' if reused else ''}{path.name}: {n['test_items']} test items in {n['clusters']} intents, "
@@ -137,7 +139,7 @@ def _print_summary(path: Path, summary: dict, reused: bool) -> None:
     table.add_column("contestant")
     for label in columns.values():
         table.add_column(label, justify="right")
-    for name, metrics in section["results"].items():
+    for name, metrics in section["results"].items():  # a skipped metric prints as n/a (format_metric of None)
         table.add_row(name, *(format_metric(metrics.get(m), m) for m in columns))
     console.print(table)
     pair = section["pairwise"].get("tuned vs base")

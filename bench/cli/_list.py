@@ -24,6 +24,9 @@ def list_domains() -> None:
     for name in domain_names(root):
         try:
             d = load_domain(root / name)
+            if d.source is not None:  # made from existing data: no intents
+                table.add_row(name, d.title, "-", "-", f"valid (from {d.source.path or d.source.hub})")
+                continue
             table.add_row(name, d.title, str(len(d.intents)), str(len({i.category for i in d.intents})), "valid")
         except DomainError as exc:
             table.add_row(name, "", "", "", f"[red]invalid: {exc}[/]")

@@ -28,7 +28,10 @@ LOCAL_JUDGE_ITEMS = 50  # a local judge on 2 CPU cores (about 2.5 rubric questio
 
 def run_command(
     domain: str = typer.Argument(..., help="Domain name under benchmarks/, or a path to a domain folder."),
-    recipe: str = typer.Option("default", help="Recipe name in benchmarks/DOMAIN/recipes/, or a recipe file."),
+    recipe: str = typer.Option(
+        "default",
+        help="A recipe name (the domain's recipes/, else train/recipes/) or a recipe file.",
+    ),
     models: str | None = typer.Option(
         None,
         help="Comma-separated base models, each trained and judged: built-in specs "
@@ -43,6 +46,11 @@ def run_command(
         [], help="Extra contestant behind an endpoint, openai:MODEL@BASE_URL (repeatable)."
     ),
     seed: int = typer.Option(0, help="Seed of the dataset and of the judge's per-sample order."),
+    source: str | None = typer.Option(
+        None,
+        help="For a domain made from existing data: another file or hub dataset (ID or ID@REVISION) with "
+        "the same columns, in place of the one domain.yaml names.",
+    ),
     size: int = typer.Option(1000, help="Train rows of the synthetic dataset."),
     max_steps: int | None = typer.Option(None, help="Override the recipe's max_steps."),
     max_items: int | None = typer.Option(None, help="Answer and score a seeded spread of N test items (default: all)."),
@@ -186,6 +194,7 @@ def run_command(
         rag_k=rag_k if rag else None,
         train_seeds=train_seeds,
         library_log=log,
+        source=source,
     )
     began = time.perf_counter()
     preflight(choice, extra)
@@ -268,7 +277,10 @@ def _check_real_queries(path: Path, folder: Path) -> None:
         rows = read_real_queries(path)
     except RealQueriesError as exc:
         raise fail(str(exc)) from None
-    mapping = load_domain(folder).real_query_intents
+    domain = load_domain(folder)
+    if not domain.intents:
+        raise fail(f"--real-queries needs a domain with intents/ (the intent finder); {folder.name} has a source")
+    mapping = domain.real_query_intents
     mapped = sum(r["category"] in mapping for r in rows)
     if not mapped:
         message = (

@@ -33,6 +33,11 @@ def synth_command(
         help="A text,category CSV of real customer queries: the data card then lists how well the train "
         "split covers each real category (a yardstick; none of its text is used).",
     ),
+    source: str | None = typer.Option(
+        None,
+        help="For a domain made from existing data: another file (CSV, JSONL, Parquet) or hub dataset "
+        "(ID or ID@REVISION) with the same columns, in place of the one domain.yaml names.",
+    ),
 ) -> None:
     """Generate, filter, split and decontaminate a domain's synthetic dataset.
 
@@ -62,13 +67,21 @@ def synth_command(
     ) as bar:
         task = bar.add_task("loading domain", total=None)
         output = run_synth_stage(
-            domain_dir(domain), settings, out, progress=lambda step: bar.update(task, description=step), real=real
+            domain_dir(domain),
+            settings,
+            out,
+            progress=lambda step: bar.update(task, description=step),
+            real=real,
+            source=source,
         )
     seconds = time.perf_counter() - start
     if output.reused:
         console.print(f"[green]reused[/] finished dataset {output.path} (key {output.key[:12]}) in {seconds:.1f} s")
         return
     result = output.result
+    if getattr(result, "source_counts", None) is not None:
+        _print_source(result, output, seconds)
+        return
     table = Table(title=f"{result.domain.name}: synthetic dataset (seed {seed})")
     for col in ("split", "rows", "intents", "dropped by filters"):
         table.add_column(col, justify="right" if col != "split" else "left")
@@ -100,3 +113,16 @@ def synth_command(
             f"coverage of {real.name}: {synth.coverage_summary(report)} (per category: {output.path / 'coverage.csv'})"
         )
     console.print(f"wrote {output.path} (data card: {output.path / 'data_card.md'}) in {seconds:.1f} s")
+
+
+def _print_source(result, output, seconds: float) -> None:
+    """The splits of a dataset made from a source, and each filter's drops."""
+    table = Table(title=f"{result.domain.name}: dataset from {result.origin.get('file') or result.origin.get('hub')}")
+    for col in ("pool", "filter", "rows in", "dropped"):
+        table.add_column(col)
+    for pool, reports in result.filters.items():
+        for f in reports:
+            table.add_row(pool, f["filter"], str(f["in"]), str(f["dropped"]))
+    console.print(table)
+    counts = ", ".join(f"{k} {len(v)}" for k, v in result.splits.items())
+    console.print(f"wrote {output.path} ({counts}; key {output.key[:12]}) in {seconds:.1f} s")

@@ -17,7 +17,10 @@ from ._common import console, fail, interactive
 
 def train_command(
     domain: str = typer.Argument(..., help="Domain name under benchmarks/, or a path to a domain folder."),
-    recipe: str = typer.Option("default", help="Recipe name in benchmarks/DOMAIN/recipes/, or a recipe file."),
+    recipe: str = typer.Option(
+        "default",
+        help="A recipe name (the domain's recipes/, else train/recipes/) or a recipe file.",
+    ),
     model: str | None = typer.Option(
         None,
         help="Override the recipe's base_model: a built-in spec "

@@ -20,6 +20,14 @@ def validate(
     Example: bench validate banking
     """
     d = load_domain(domain_dir(domain))
+    if d.source is not None:
+        from synth._source import describe
+
+        origin = describe(d.source, d.root)  # the file exists, or the hub dataset is cached
+        where = origin.get("file") or f"hub {origin['hub']}"
+        columns = ", ".join(f"{k} <- {v}" for k, v in d.source.columns.items())
+        console.print(f"[green]valid[/]: {d.name}: made from {where} ({columns})", markup=True)
+        return
     n_queries = sum(len(i.queries) for i in d.intents)
     n_responses = sum(len(i.responses) + len(i.reference_responses) + len(i.calibration_responses) for i in d.intents)
     console.print(

@@ -37,6 +37,7 @@ def build_filters(settings, count_tokens=None, unit: str = "words") -> list[Filt
             unit,
             (settings.min_query_tokens, settings.max_query_tokens),
             (settings.min_response_tokens, settings.max_response_tokens),
+            settings.min_row_tokens,
         ),
         PiiFilter(),
         ExactDedup(),

@@ -27,11 +27,16 @@ def load_token_counter(tokenizer: str | None) -> tuple[TokenCounter, str]:
 class LengthFilter(RowFilter):
     name = "length"
 
-    def __init__(self, count: TokenCounter, unit: str, query: tuple[int, int], response: tuple[int, int]):
+    def __init__(
+        self, count: TokenCounter, unit: str, query: tuple[int, int], response: tuple[int, int], min_row: int = 0
+    ):
         self.count, self.unit = count, unit
         self.bounds = {"query": query, "response": response}
+        self.min_row = min_row
 
     def reason(self, row: dict) -> str | None:
+        if self.min_row and self.count(row["query"]) + self.count(row["response"]) < self.min_row:
+            return f"query and response under {self.min_row} {self.unit} together"
         for name, (low, high) in self.bounds.items():
             n = self.count(row[name])
             if n < low:

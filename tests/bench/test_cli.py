@@ -131,6 +131,9 @@ def test_every_command_has_help_that_reads_well_at_80_columns(tmp_path):
         ["judge", "--help"],
         ["run", "--help"],
         ["leaderboard", "--help"],
+        ["recipe", "--help"],
+        ["recipe", "list", "--help"],
+        ["recipe", "import", "--help"],
     ):
         res = run_bench(*args, cwd=REPO, env={"COLUMNS": "80"})
         assert res.returncode == 0 and "Usage" in res.stdout, args

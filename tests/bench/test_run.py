@@ -407,3 +407,50 @@ def test_training_seeds_share_base_and_make_one_leaderboard_row(tmp_path, tiny_r
     csv = pd.read_csv(results / "banking" / "leaderboard.csv")
     pooled_rows = csv[csv["contestant"] == "tuned (seeds pooled)"]
     assert len(pooled_rows) > 0 and (pooled_rows["seeds_delta_n"] == 3).all()
+
+
+def test_a_merge_recipe_judges_the_merged_model_as_a_third_contestant(tmp_path, tiny_recipe):
+    """`merge: true` (seed system 5): the train stage writes the merged base in the base's dtype, and
+    `merged` answers beside base and tuned; in float32 its greedy answers are the adapter's."""
+    recipe = tmp_path / "merging.yaml"
+    recipe.write_text(tiny_recipe.read_text() + "merge: true\n")
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home")}
+    results = tmp_path / "results"
+    with FaultServer() as server:
+        res = run_bench(*args_for(recipe, server, results), cwd=REPO, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    [run] = list((results / "banking").glob("*/results.json"))
+    record = json.loads(run.read_text())
+    assert list(record["results"]) == ["base", "tuned", "merged"]
+    assert "merged - base" in record["comparisons"]
+    metrics = json.loads((Path(record["stages"]["train"]["path"]) / "metrics.json").read_text())
+    assert metrics["merged"]["dtype"] == "float32" and metrics["merged"]["merged_in"] == "float32"
+    answers = {}
+    for name in ("tuned", "merged"):
+        folder = Path(record["stages"][f"answers:{name}"]["path"])
+        rows = [json.loads(line) for line in (folder / "answers.jsonl").open()]
+        answers[name] = {r["question_id"]: r["answer"] for r in rows}
+    assert answers["merged"] == answers["tuned"] and len(answers["tuned"]) == 8
+    assert record["config"]["contestants"]["merged"]["answered_by"]["adapter_sha256"] is None
+
+
+@pytest.mark.parametrize("domain", ["evidence_qa", "finance_instruct"])
+def test_a_domain_made_from_existing_data_runs_end_to_end(tmp_path, tiny_recipe, domain):
+    """A shipped sample domain (domain.yaml `source:`): data -> train -> answers -> scores -> results;
+    cosine and the judge's rubric score it, fact recall and the policy rules are skipped with a reason."""
+    env = {"DOMAINBENCH_HOME": str(tmp_path / "home")}
+    results = tmp_path / "results"
+    with FaultServer() as server:
+        args = args_for(tiny_recipe, server, results)
+        args[1] = domain
+        res = run_bench(*args, cwd=REPO, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    [run] = list((results / domain).glob("*/results.json"))
+    record = json.loads(run.read_text())
+    assert set(record["results"]) == {"base", "tuned"}
+    assert {"cosine", "judge_score"} <= set(record["results"]["tuned"])
+    assert not {"fact_recall", "fact_error", "policy_pass"} & set(record["results"]["tuned"])
+    assert "no policy sheet" in record["skipped_metrics"]["policy_pass"]
+    assert record["results"]["tuned"]["cosine"]["n"] == 8
+    card = (run.parent / "data_card.md").read_text()
+    assert "## Filters, in order, with every drop" in card and "exact-duplicate" in card

@@ -8,8 +8,8 @@ import re
 
 import synth
 from judge._probes import sentences
+from judge._wording import CLOSERS, OPENERS, _contract, reword
 from tests.conftest import BANKING
-from verifier._wording import CLOSERS, OPENERS, _contract, reword
 
 DIGITS = re.compile(r"\d[\d,.]*")
 

@@ -1,4 +1,4 @@
-"""Fact-free rewordings of a reply for the verifier's training data: contractions made or undone, a
+"""Fact-free rewordings of a reply: contractions made or undone, a
 courtesy sentence at the start or the end, the sentences in another order. A domain has two
 training wordings per intent, so a verifier trained on them alone can pass answers by recognising
 those two texts by heart, and then has nothing to go on when the reference or the answer is worded
@@ -9,14 +9,14 @@ Nothing here adds, removes or changes a fact, a refusal or a request for a secre
 answer keeps its rubric truths (judge/_probes.py). The courtesy sentences avoid the wording of the
 probes' generic and refusal answers ("contact", "unable", "anything else I can do"), which are what a
 verifier must learn to fail. Written here rather than taken from synth's query variation: that
-table is for customers' messages (colloquial forms such as "wanna" do not belong in a bank's reply)."""
+table is for customers' messages (colloquial forms such as "wanna" do not belong in a bank's reply).
+Used by the verifier's training data (`VerifierData.reworded`) and, for rows with no other good
+answer (a domain made from a source has no second wording), by the probes' `reworded` kind."""
 
 from __future__ import annotations
 
 import random
 import re
-
-from judge._probes import rotated, sentences
 
 OPENERS = (  # neutral: some replies refuse, so none promises help
     "Good question.",
@@ -62,6 +62,8 @@ def _contract(text: str, contract: bool) -> str:
 def reword(text: str, rng: random.Random) -> str:
     """`text` with, each by chance, its contractions made or undone, its sentences rotated, and a
     courtesy sentence before or after it. Empty text stays empty."""
+    from ._probes import rotated, sentences  # here: _probes uses this module too
+
     if not text.strip():
         return text
     r = rng.random()
@@ -77,3 +79,12 @@ def reword(text: str, rng: random.Random) -> str:
     if rng.random() < 0.35:
         parts = [*parts, rng.choice(CLOSERS)]
     return " ".join(parts)
+
+
+def reworded_surely(text: str, rng) -> str:
+    """`reword`, tried until the text changes; a courtesy sentence after it where nothing else does."""
+    for _ in range(8):
+        out = reword(text, rng)
+        if out != text:
+            return out
+    return f"{text} {rng.choice(CLOSERS)}"
