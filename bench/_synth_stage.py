@@ -88,15 +88,16 @@ def run_synth_stage(
         return StageOutput(folder, key, reused=True, content=dataset_content(folder))
     summary: dict = {}
     with atomic_output(folder, "synth", key, material, summary=summary) as tmp:
+        say = progress or (lambda step: None)
         if domain.source is not None:
-            (progress or (lambda step: None))("loading and filtering the source")
+            say("loading and filtering the source")
             result = synth.build_from_source(domain, domain.source, settings.seed, origin)
             synth.save_source(result, tmp)
         else:
             result = synth.synthesize(domain, settings, progress)
             coverage = None
             if real_df is not None:
-                (progress or (lambda step: None))(f"measuring coverage of {Path(real).name}")
+                say(f"measuring coverage of {Path(real).name}")
                 coverage = synth.measure_coverage(real_df, result.splits["train"])
             synth.save(result, tmp, coverage, Path(real).name if real is not None else None)
         summary.update(counts={k: len(v) for k, v in result.splits.items()})

@@ -64,6 +64,12 @@ REAL_METRICS = {
 }
 
 
+def supported_metrics(judge_summary: dict) -> dict:
+    """METRICS without those the judge stage recorded as skipped (a domain without a policy sheet)."""
+    skipped = judge_summary.get("skipped_metrics") or {}
+    return {k: v for k, v in METRICS.items() if k not in skipped}
+
+
 def _value(sample: dict, metric: str) -> float | None:
     if sample.get("answer_status", "ok") != "ok":
         return None  # an endpoint failed to answer: unscored on every metric, counted
@@ -275,8 +281,7 @@ def results_record(
     summary = json.loads((Path(judge_dir) / "judge_summary.json").read_text())
     seed = settings["seeds"]["judge"]
     skipped = summary.get("skipped_metrics") or {}  # what the domain's data cannot support, with the reason
-    kept = {k: v for k, v in METRICS.items() if k not in skipped}
-    section = metrics_section(judge_dir, seed=seed, metrics=kept, adjust=real is None)
+    section = metrics_section(judge_dir, seed=seed, metrics=supported_metrics(summary), adjust=real is None)
     if section.get("train_seeds"):
         section["train_seeds"]["training"] = {
             n: (train_seeds or {}).get(n) for n in section["train_seeds"]["contestants"]

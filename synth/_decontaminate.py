@@ -155,3 +155,16 @@ def decontaminate(
         else:
             keep.append(row)
     return keep, {k: v for k, v in dropped.items() if v}
+
+
+def final_report(seen: list[dict], test: list[dict], n: int, threshold: float, similarity: float,
+                 reasons: dict) -> dict:  # fmt: skip
+    """The saved test split's decontamination record: query n-gram overlap and near duplicates against
+    train and validation (per-item lists left out), with the rows dropped before selection and why."""
+    final = overlap_report(seen, test, n, threshold)
+    final.pop("overlaps")
+    final["dropped_before_selection"] = sum(reasons.values())
+    final["dropped_reasons"] = reasons
+    final["near_duplicates"] = near_duplicate_report(seen, test, similarity, n)
+    final["near_duplicates"].pop("similarities")
+    return final

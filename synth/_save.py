@@ -57,18 +57,12 @@ def save(
 
 def save_source(result, out: Path) -> dict[str, str]:
     """`save` for a dataset made from a source (synth/_source.py): the same files, its own card."""
-    from datasets import Dataset, DatasetDict
-
-    from ._export import FEATURES, with_formats
     from ._source import harness_row
     from ._source_card import source_card
 
     domain = result.domain
-    dd = DatasetDict({
-        split: Dataset.from_list([with_formats(domain, harness_row(domain, r)) for r in rows], features=FEATURES)
-        for split, rows in result.splits.items()
-    })  # fmt: skip
-    hashes = _write_splits(dd, out)
+    rows = {split: [harness_row(domain, r) for r in split_rows] for split, split_rows in result.splits.items()}
+    hashes = _write_splits(to_dataset_dict(domain, rows), out)
     report = {
         "domain": domain.name,
         "domain_files_sha256": domain.files_hash,

@@ -12,7 +12,7 @@ import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ._decontaminate import decontaminate, near_duplicate_report, overlap_report
+from ._decontaminate import decontaminate, final_report
 from ._errors import DomainError
 from ._settings import FilterSettings
 from .filters import build_filters, load_token_counter, run_filters
@@ -174,7 +174,10 @@ class SourceResult:
     origin: dict
     token_unit: str
     source_counts: dict[str, int]  # rows per source split, before any filter
-    settings: dict = field(default_factory=dict)
+
+    @property
+    def settings(self) -> dict:
+        return {"seed": self.seed, "source": self.spec.to_dict(), "origin": self.origin}
 
 
 def _split(rows: list[dict], shares: dict[str, float], seed: int) -> dict[str, list[dict]]:
@@ -244,14 +247,8 @@ def build_from_source(domain, spec: SourceSpec, seed: int = 0, origin: dict | No
             row["id"] = f"{domain.name}-{split}-{i:05d}"
             row["split"] = split
     seen = splits["train"] + splits["validation"]
-    final = overlap_report(seen, splits["test"], dc["ngram"], dc["threshold"])
-    final.pop("overlaps")
-    final["dropped_before_selection"] = dropped
-    final["dropped_reasons"] = reasons
-    final["near_duplicates"] = near_duplicate_report(seen, splits["test"], dc["similarity"], dc["ngram"])
-    final["near_duplicates"].pop("similarities")
-    return SourceResult(domain, spec, seed, splits, reports, final, origin, unit, counts,
-                        settings={"seed": seed, "source": spec.to_dict(), "origin": origin})  # fmt: skip
+    final = final_report(seen, splits["test"], dc["ngram"], dc["threshold"], dc["similarity"], reasons)
+    return SourceResult(domain, spec, seed, splits, reports, final, origin, unit, counts)
 
 
 def harness_row(domain, row: dict) -> dict:

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ._decontaminate import decontaminate, near_duplicate_report, overlap_report, response_report
+from ._decontaminate import decontaminate, final_report, response_report
 from ._domain import Domain
 from ._generate import candidates, quotas
 from ._settings import SynthSettings
@@ -93,14 +93,8 @@ def synthesize(domain: Domain, settings: SynthSettings, progress: Callable[[str]
         for i, row in enumerate(rows):
             row["id"] = f"{domain.name}-{split}-{i:05d}"
             row["split"] = split
-    final = overlap_report(seen, test, settings.decontamination_ngram, settings.decontamination_threshold)
-    final.pop("overlaps")
-    final["dropped_before_selection"] = dropped
-    final["dropped_reasons"] = reasons
-    final["near_duplicates"] = near_duplicate_report(
-        seen, test, settings.decontamination_similarity, settings.decontamination_ngram
-    )
-    final["near_duplicates"].pop("similarities")
+    final = final_report(seen, test, settings.decontamination_ngram, settings.decontamination_threshold,
+                         settings.decontamination_similarity, reasons)  # fmt: skip
     final["responses"] = response_report(seen, test, settings.response_decontamination_ngram)
     return SynthResult(
         domain=domain,

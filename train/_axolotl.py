@@ -12,12 +12,10 @@ import yaml
 from ._errors import TrainError
 from ._recipe import Recipe
 
-# axolotl keys with the same name and meaning in a recipe
-SAME = tuple(
-    f.name
-    for f in fields(Recipe)
-    if f.name not in ("name", "description", "seed_system", "overrides", "differences", "merge", "layer_selection")
-)
+# recipe fields with no axolotl key of the same name and meaning (lora_target_modules is mapped on its own)
+NOT_SAME = ("name", "description", "seed_system", "overrides", "differences", "merge", "layer_selection",
+            "lora_target_modules")  # fmt: skip
+SAME = tuple(f.name for f in fields(Recipe) if f.name not in NOT_SAME)  # same name and meaning in axolotl
 LR_SCHEDULERS = ("cosine", "linear", "constant", "constant_with_warmup")
 PROMPT_FORMATS = {"alpaca": "alpaca", "chat_template": "chat", "sharegpt": "chat", "completion": "plain"}
 BNB_KWARGS = ("bnb_4bit_quant_type", "bnb_4bit_use_double_quant", "bnb_4bit_compute_dtype")
@@ -85,7 +83,7 @@ def convert(config: dict) -> Imported:
             out.ignored[key] = "empty: a full fine-tune, which the harness does not do (the recipe's qlora applies)"
         elif value is None or value == "":
             out.ignored[key] = "no value in the config"
-        elif key in SAME and key != "lora_target_modules":
+        elif key in SAME:
             out.recipe[key], out.mapped[key] = _typed(key, value), key
         elif key == "lora_target_modules":
             if config.get("lora_target_linear"):

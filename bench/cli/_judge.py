@@ -124,10 +124,9 @@ def judge_command(
 def _print_summary(path: Path, summary: dict, reused: bool) -> None:
     """The stage's figures as the results JSON computes them (leaderboard.metrics_section)."""
     from leaderboard import format_metric, metrics_section
-    from leaderboard._results import METRICS
+    from leaderboard._results import supported_metrics
 
-    skipped = summary.get("skipped_metrics") or {}  # a domain without a policy sheet: no policy or fact metrics
-    section = metrics_section(path, metrics={k: v for k, v in METRICS.items() if k not in skipped})
+    section = metrics_section(path, metrics=supported_metrics(summary))  # no policy metrics without a policy sheet
     n = section["n_samples"]
     table = Table(
         title=f"{'reused ' if reused else ''}{path.name}: {n['test_items']} test items in {n['clusters']} intents, "

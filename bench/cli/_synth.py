@@ -79,7 +79,7 @@ def synth_command(
         console.print(f"[green]reused[/] finished dataset {output.path} (key {output.key[:12]}) in {seconds:.1f} s")
         return
     result = output.result
-    if getattr(result, "source_counts", None) is not None:
+    if isinstance(result, synth.SourceResult):
         _print_source(result, output, seconds)
         return
     table = Table(title=f"{result.domain.name}: synthetic dataset (seed {seed})")
