@@ -3,11 +3,14 @@ QA file (question, evidence_text, answer), made here from templates about fictio
 annual reports with computed figures, not copied from any dataset. A few rows are made to be
 dropped (an empty answer, a duplicate), so the data card shows the filters at work.
 
-    python benchmarks/evidence_qa/sample/generate.py   (rewrites the file; same bytes every time)
+    python benchmarks/evidence_qa/sample/generate.py   (rewrites the shipped file; same bytes every time)
+    python benchmarks/evidence_qa/sample/generate.py --seed 7 --out /tmp/other.csv
+        (another file of the same columns, for `bench run evidence_qa --source /tmp/other.csv`)
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import random
 from pathlib import Path
@@ -77,7 +80,11 @@ def questions(f: dict) -> list[tuple[str, str]]:
 
 
 def main() -> None:
-    rng = random.Random(20261204)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=20261204, help="random seed (default: the shipped sample's)")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"file to write (default: {OUT.name} beside this script)")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
     rows = []
     for _ in range(70):
         text, facts = report(rng)
@@ -85,11 +92,11 @@ def main() -> None:
             rows.append({"question": q, "evidence_text": text, "answer": a})
     rows.append({"question": "What was the revenue?", "evidence_text": rows[0]["evidence_text"], "answer": ""})
     rows += rows[:3]  # exact duplicates
-    with OUT.open("w", encoding="utf-8", newline="") as fh:
+    with args.out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["question", "evidence_text", "answer"])
         writer.writeheader()
         writer.writerows(rows)
-    print(f"{OUT}: {len(rows)} rows")
+    print(f"{args.out}: {len(rows)} rows")
 
 
 if __name__ == "__main__":

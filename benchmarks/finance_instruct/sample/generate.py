@@ -3,11 +3,14 @@ finance questions (system / user / assistant), made here from templates with com
 copied from any dataset. Some rows are made to be dropped, so the data card shows every filter at
 work: empty answers, non-English text, rows too short, exact and near duplicates.
 
-    python benchmarks/finance_instruct/sample/generate.py   (rewrites the file; same bytes every time)
+    python benchmarks/finance_instruct/sample/generate.py   (rewrites the shipped file; same bytes every time)
+    python benchmarks/finance_instruct/sample/generate.py --seed 7 --out /tmp/other.jsonl
+        (another file of the same columns, for `bench run finance_instruct --source /tmp/other.jsonl`)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 from pathlib import Path
@@ -146,7 +149,11 @@ PARAPHRASE = ("", "Could you explain: ", "Quick question. ", "In simple terms, "
 
 
 def main() -> None:
-    rng = random.Random(20261204)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=20261204, help="random seed (default: the shipped sample's)")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"file to write (default: {OUT.name} beside this script)")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
     rows = []
     makers = (compound, rule_of_72, loan_payment)
     for k in range(600):
@@ -168,10 +175,10 @@ def main() -> None:
     ] * 4
     rows += [{"system": "", "user": "APR?", "assistant": "A yearly rate."}] * 3
     rows += rows[:5]  # exact duplicates
-    with OUT.open("w", encoding="utf-8") as fh:
+    with args.out.open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"{OUT}: {len(rows)} rows")
+    print(f"{args.out}: {len(rows)} rows")
 
 
 if __name__ == "__main__":
