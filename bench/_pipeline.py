@@ -34,7 +34,7 @@ class RunPlan:
     recipe: str = "default"
     models: tuple[str, ...] = ()  # empty: the recipe's base_model
     seed: int = 0
-    size: int = 1000
+    size: int | None = None  # train rows (sized: 10% and 20% more for validation and test); None: the domain's
     max_steps: int | None = None
     max_items: int | None = None  # answer and score a seeded spread of N test items (all when None)
     generation: answers.GenerationSettings = field(default_factory=answers.GenerationSettings)
@@ -307,7 +307,8 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
     check_engine(plan.answers_engine, models)
     began = time.perf_counter()
     t = time.perf_counter()
-    dataset = run_synth_stage(plan.domain_dir, synth.SynthSettings.sized(plan.size, seed=plan.seed), source=plan.source)
+    settings = synth.SynthSettings.for_domain(domain, plan.size, seed=plan.seed)
+    dataset = run_synth_stage(plan.domain_dir, settings, source=plan.source)
     synth_record = stage_record(dataset, time.perf_counter() - t)
     report(f"synth: {dataset.path} ({'reused' if dataset.reused else 'built'})")
     t = time.perf_counter()
@@ -362,7 +363,7 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
                 "max_items": plan.max_items,
                 "judge_settings": plan.judge.__dict__,
                 "seeds": {"data": plan.seed, "train": recipe.seed, "judge": plan.judge.seed},
-                "dataset": {"size": plan.size, "key": dataset.key},
+                "dataset": {"size": settings.train_size, "key": dataset.key},
             },
             judge_identity=judge_identity,
             task_hashes={"dataset": dataset.key, "train": trained.key, "judge": judged.key}

@@ -82,6 +82,8 @@ class Domain:
     documents: tuple[dict, ...] = ()
     # domain.yaml `source:` (synth/_source.py): the dataset comes from existing data, not from intents/
     source: SourceSpec | None = None
+    # domain.yaml `sizes:` {train, validation, test}: the rows a run makes when no --size is given
+    sizes: dict[str, int] | None = None
 
     @property
     def has_policy(self) -> bool:
@@ -107,6 +109,8 @@ def load_domain(root: Path) -> Domain:
     source = SourceSpec.from_yaml(meta.data["source"]) if "source" in meta.data else None
     if source is None and "categories" not in meta.data:
         raise meta.error([], "needs categories (or a source: of existing data)")
+    if source is not None and "sizes" in meta.data:
+        raise meta.error(["sizes"], "sizes the splits made from intents/; a source's splits take source.caps")
     if source is not None and (root / "intents").is_dir():
         raise meta.error(["source"], "a domain is made from a source or from intents/, not both")
     if source is not None and not (root / "policy.yaml").is_file():
@@ -180,6 +184,7 @@ def load_domain(root: Path) -> Domain:
         real_query_intents=real_query_intents,
         documents=documents,
         source=source,
+        sizes=dict(meta.data["sizes"]) if "sizes" in meta.data else None,
     )
 
 

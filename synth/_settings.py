@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from ._variation import VariationRates
+
+if TYPE_CHECKING:
+    from ._domain import Domain
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,19 @@ class SynthSettings:
             test_size=max(1, train_size // 5),
             **kw,
         )
+
+    @classmethod
+    def for_domain(cls, domain: Domain, size: int | None = None, seed: int = 0, **kw) -> SynthSettings:
+        """`--size N` when given (`sized(N)`); else the domain's `sizes:` in domain.yaml; else 1000/100/200."""
+        if size is None and domain.sizes:
+            return cls(
+                seed=seed,
+                train_size=domain.sizes["train"],
+                validation_size=domain.sizes["validation"],
+                test_size=domain.sizes["test"],
+                **kw,
+            )
+        return cls.sized(size or cls.train_size, seed=seed, **kw)
 
     def to_dict(self) -> dict:
         return asdict(self)

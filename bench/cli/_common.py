@@ -88,3 +88,8 @@ def library_output(log: Path | None, header: str = "") -> Iterator[None]:
 
 
 LIBRARIES = ("transformers", "bitsandbytes", "peft", "datasets", "sentence_transformers", "httpx", "chromadb")
+
+SIZE_HELP = (
+    "Train rows (validation and test get 10% and 20% of them). Default: the domain's sizes: in domain.yaml, "
+    "else 1000 (100 and 200)."
+)

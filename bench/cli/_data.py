@@ -11,7 +11,7 @@ from rich.table import Table
 import synth
 
 from .._domains import domain_dir
-from ._common import console, fail
+from ._common import SIZE_HELP, console, fail
 
 app = typer.Typer(help="Inspect synthetic data against real data.", no_args_is_help=True)
 
@@ -21,7 +21,7 @@ def coverage(
     domain: str = typer.Argument(..., help="Domain name under benchmarks/, or a path to a domain folder."),
     real: Path = typer.Option(..., help="CSV of real customer queries with columns text,category."),
     seed: int = typer.Option(0, help="Seed of the synthetic dataset to compare."),
-    size: int = typer.Option(1000, help="Train rows of the synthetic dataset to compare."),
+    size: int | None = typer.Option(None, help=SIZE_HELP),
     threshold: float = typer.Option(
         0.6, help="A category whose median nearest similarity is below this is poorly covered."
     ),
@@ -42,7 +42,7 @@ def coverage(
     d = synth.load_domain(domain_dir(domain))
     if d.source is not None:
         raise fail(f"coverage compares real queries with template-made ones; {d.name} is made from a source")
-    rows = synth.synthesize(d, synth.SynthSettings.sized(size, seed=seed)).splits["train"]
+    rows = synth.synthesize(d, synth.SynthSettings.for_domain(d, size, seed=seed)).splits["train"]
     with Progress(
         TextColumn("embedding"),
         BarColumn(),

@@ -14,7 +14,7 @@ import synth
 from .._domains import domain_dir
 from .._synth_stage import run_synth_stage
 from .._train_stage import recipe_path, run_train_stage
-from ._common import console, fail, interactive, progress_panel
+from ._common import SIZE_HELP, console, fail, interactive, progress_panel
 
 
 def judge_choice(
@@ -46,7 +46,7 @@ def judge_command(
     recipe: str = typer.Option("default", help="Recipe of the adapter to judge (trained first if needed)."),
     model: str | None = typer.Option(None, help="Override the recipe's base_model."),
     seed: int = typer.Option(0, help="Seed of the dataset, and of the judge's per-sample order."),
-    size: int = typer.Option(1000, help="Train rows of the synthetic dataset."),
+    size: int | None = typer.Option(None, help=SIZE_HELP),
     judge: str = typer.Option("local", help=JUDGE_HELP),
     judge_protocol: str = typer.Option("rubric", help=PROTOCOL_HELP),
     judge_base_url: str | None = typer.Option(None, help="Any OpenAI-compatible endpoint (vLLM, Ollama, ...)."),
@@ -100,8 +100,9 @@ def judge_command(
     preflight(choice, extra)
     folder = domain_dir(domain)
     spec = train.load_recipe(recipe_path(folder, recipe)).with_overrides(base_model=model)
-    dataset = run_synth_stage(folder, synth.SynthSettings.sized(size, seed=seed))
-    factory, identity = choice.resolve(synth.load_domain(folder), dataset, progress=interactive())
+    loaded = synth.load_domain(folder)
+    dataset = run_synth_stage(folder, synth.SynthSettings.for_domain(loaded, size, seed=seed))
+    factory, identity = choice.resolve(loaded, dataset, progress=interactive())
     trained = run_train_stage(folder.name, dataset, spec, progress=interactive())
     plan = RunPlan(
         domain_dir=folder,

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .._domains import domain_dir
-from ._common import console, fail, library_output, progress_panel
+from ._common import SIZE_HELP, console, fail, library_output, progress_panel
 from ._judge import (
     JUDGE_HELP,
     PROTOCOL_HELP,
@@ -51,7 +51,7 @@ def run_command(
         help="For a domain made from existing data: another file or hub dataset (ID or ID@REVISION) with "
         "the same columns, in place of the one domain.yaml names.",
     ),
-    size: int = typer.Option(1000, help="Train rows of the synthetic dataset."),
+    size: int | None = typer.Option(None, help=SIZE_HELP),
     max_steps: int | None = typer.Option(None, help="Override the recipe's max_steps."),
     max_items: int | None = typer.Option(None, help="Answer and score a seeded spread of N test items (default: all)."),
     judge_items: int | None = typer.Option(

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ._common import console, interactive, progress_panel
+from ._common import SIZE_HELP, console, interactive, progress_panel
 from ._judge import JUDGE_HELP, judge_choice, preflight
 
 
@@ -19,7 +19,7 @@ def score_command(
     judge_base_url: str | None = typer.Option(None, help="Judge endpoint (vLLM, Ollama, llama.cpp, OpenAI)."),
     out: Path | None = typer.Option(None, help="Scored rows (JSONL). Default: FILE with .scored.jsonl."),
     seed: int = typer.Option(0, help="Seed of the dataset the domain verifier is trained from."),
-    size: int = typer.Option(1000, help="Train rows of that dataset."),
+    size: int | None = typer.Option(None, help=SIZE_HELP),
 ) -> None:
     """Score an answers file: cosine similarity to the reference, the policy checks, fact recall
     (rows with `facts`) and the judge's rubric (rubric-v1: yes/no questions from logprobs).
@@ -48,7 +48,7 @@ def score_command(
     choice = judge_choice(judge, judge_base_url, True)
     preflight(choice, ())
     loaded = synth.load_domain(folder)
-    dataset = run_synth_stage(folder, synth.SynthSettings.sized(size, seed=seed))
+    dataset = run_synth_stage(folder, synth.SynthSettings.for_domain(loaded, size, seed=seed))
     factory, identity = choice.resolve(loaded, dataset, progress=interactive())
     # one cache per judge: another judge never reads this one's verdicts
     judgments = out.with_suffix(f".{stable_hash(identity)[:12]}.judgments.jsonl")

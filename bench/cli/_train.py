@@ -12,7 +12,7 @@ import synth
 from .._domains import domain_dir
 from .._synth_stage import run_synth_stage
 from .._train_stage import recipe_path, run_train_stage
-from ._common import console, fail, interactive
+from ._common import SIZE_HELP, console, fail, interactive
 
 
 def train_command(
@@ -27,7 +27,7 @@ def train_command(
         "(smollm2-135m, gemma3-270m), a local Hugging Face folder or a hub id.",
     ),
     seed: int = typer.Option(0, help="Seed of the synthetic dataset."),
-    size: int = typer.Option(1000, help="Train rows of the synthetic dataset."),
+    size: int | None = typer.Option(None, help=SIZE_HELP),
     max_steps: int | None = typer.Option(None, help="Override the recipe's max_steps."),
     learning_rate: float | None = typer.Option(None, help="Override the recipe's learning_rate."),
     merge: bool = typer.Option(False, help="Also write base+adapter merged weights to merged/."),
@@ -57,7 +57,7 @@ def train_command(
     spec = train.load_recipe(recipe_path(folder, recipe)).with_overrides(
         base_model=model, max_steps=max_steps, learning_rate=learning_rate
     )
-    dataset = run_synth_stage(folder, synth.SynthSettings.sized(size, seed=seed))
+    dataset = run_synth_stage(folder, synth.SynthSettings.for_domain(synth.load_domain(folder), size, seed=seed))
     console.print(f"dataset: {dataset.path} ({'reused' if dataset.reused else 'built'})")
     console.print(f"training {spec.base_model} with recipe {spec.name} ...")
     output = run_train_stage(folder.name, dataset, spec, merge=merge, out=out, progress=interactive())

@@ -291,3 +291,17 @@ def test_library_output_goes_to_the_log_and_the_terminal_gets_stderr_back(tmp_pa
     with library_output(None):  # -v: nothing redirected
         print("shown", file=sys.stderr)
     assert "shown" in capfd.readouterr().err
+
+
+def test_synth_takes_the_domains_sizes_unless_size_is_given(tmp_path, small_domain):
+    path = small_domain / "domain.yaml"
+    path.write_text(path.read_text().replace("categories:", "sizes: {train: 30, validation: 4, test: 8}\ncategories:"))
+    counts = {}
+    for name, args in (("domain", []), ("given", ["--size", "20"])):
+        res = run_bench("synth", "toy", *args, "--out", str(tmp_path / name), cwd=tmp_path)
+        assert res.returncode == 0, res.stderr
+        counts[name] = json.loads((tmp_path / name / "synth_report.json").read_text())["counts"]
+    assert counts == {
+        "domain": {"train": 30, "validation": 4, "test": 8},
+        "given": {"train": 20, "validation": 2, "test": 4},
+    }

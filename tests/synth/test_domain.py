@@ -201,3 +201,23 @@ def test_the_real_query_mapping_and_documents_do_not_change_the_dataset_key(smal
     assert load_domain(small_domain).files_hash == before
     (small_domain / "documents.yaml").write_text("documents:\n  - id: faq\n    title: FAQ\n    text: '  '\n")
     assert "does not match" in str(_error(small_domain))  # a blank document is refused
+
+
+def test_sizes_set_the_default_rows_and_size_overrides_them(small_domain):
+    from synth import SynthSettings
+
+    plain = load_domain(small_domain)
+    assert plain.sizes is None
+    assert [SynthSettings.for_domain(plain).train_size, SynthSettings.for_domain(plain).test_size] == [1000, 200]
+    _edit(small_domain / "domain.yaml", "categories:", "sizes: {train: 30, validation: 5, test: 8}\ncategories:")
+    sized = load_domain(small_domain)
+    default = SynthSettings.for_domain(sized, seed=3)
+    assert (default.train_size, default.validation_size, default.test_size, default.seed) == (30, 5, 8, 3)
+    given = SynthSettings.for_domain(sized, 50)
+    assert (given.train_size, given.validation_size, given.test_size) == (50, 5, 10)  # --size N: sized(N)
+
+
+def test_bad_sizes_name_the_field(small_domain):
+    _edit(small_domain / "domain.yaml", "categories:", "sizes: {train: 30, validation: 0, test: 8}\ncategories:")
+    err = _error(small_domain)
+    assert err.file.name == "domain.yaml" and "sizes" in str(err) and "validation" in str(err)
