@@ -34,7 +34,7 @@ class RunPlan:
     recipe: str = "default"
     models: tuple[str, ...] = ()  # empty: the recipe's base_model
     seed: int = 0
-    size: int | None = None  # train rows (sized: 10% and 20% more for validation and test); None: the domain's
+    size: int | None = None  # train rows (validation and test get 10% and 20% of them); None: the domain's sizes
     max_steps: int | None = None
     max_items: int | None = None  # answer and score a seeded spread of N test items (all when None)
     generation: answers.GenerationSettings = field(default_factory=answers.GenerationSettings)
@@ -80,6 +80,11 @@ def run_key(trained: StageOutput, outputs: dict[str, StageOutput], judge_identit
     but not the answers' content, so a rerun that completes an unfinished run replaces its folder."""
     answer_keys = {name: out.key for name, out in outputs.items()}
     return stable_hash([trained.key, answer_keys, judge_identity, plan.judge.__dict__])
+
+
+def _sizes(settings: synth.SynthSettings) -> dict[str, int]:
+    """The rows asked of each split (a domain made from a source takes its caps instead)."""
+    return {"train": settings.train_size, "validation": settings.validation_size, "test": settings.test_size}
 
 
 def stage_record(out: StageOutput, seconds: float) -> dict:
@@ -363,7 +368,7 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
                 "max_items": plan.max_items,
                 "judge_settings": plan.judge.__dict__,
                 "seeds": {"data": plan.seed, "train": recipe.seed, "judge": plan.judge.seed},
-                "dataset": {"size": settings.train_size, "key": dataset.key},
+                "dataset": {"sizes": None if domain.source else _sizes(settings), "key": dataset.key},
             },
             judge_identity=judge_identity,
             task_hashes={"dataset": dataset.key, "train": trained.key, "judge": judged.key}

@@ -83,9 +83,13 @@ def plot_leaderboard(runs: list[dict], out: Path) -> None:
         ax.set_yticklabels(labels if ax in axes[::2] else [""] * len(runs), fontsize=8)
         ax.set_ylim(-0.7, len(runs) - 0.3)
         ax.grid(axis="x", alpha=0.3)
-    # the contestants' labels come from the first panel that drew them (a domain without a policy sheet
-    # leaves its policy panels empty), shown beside the second panel as before
-    handles, names = next((h for h in (ax.get_legend_handles_labels() for ax in axes) if h[0]), ([], []))
+    # every contestant that any panel drew, once (a domain without a policy sheet leaves its policy
+    # panels empty; a contestant may appear only in the real-query panels), beside the second panel
+    legend: dict = {}
+    for ax in axes:
+        for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(name, handle)
+    handles, names = list(legend.values()), list(legend)
     if handles:
         axes[1].legend(handles, names, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     n = runs[0]["n_samples"]

@@ -44,7 +44,7 @@ def local_judges(n: int) -> None:
 
     folder = Path(__file__).resolve().parents[1] / "benchmarks" / "banking"
     domain = synth.load_domain(folder)
-    dataset = run_synth_stage(folder, synth.SynthSettings.sized(1000, seed=0))
+    dataset = run_synth_stage(folder, synth.SynthSettings.for_domain(domain))  # the dataset bench run makes
     rows = synth.read_jsonl(dataset.path / "jsonl" / "test.jsonl")[:n]
     factory, identity = choose_judge("local", None, True).resolve(domain, dataset)
     verifier_requests = [

@@ -32,7 +32,7 @@ def main() -> None:
     domain = synth.load_domain(domain_dir(args.domain))
     from datasets import load_from_disk
 
-    dataset = run_synth_stage(domain.root, synth.SynthSettings.sized(1000))
+    dataset = run_synth_stage(domain.root, synth.SynthSettings.for_domain(domain))  # as bench run makes it
     queries = [r["query"] for r in load_from_disk(str(dataset.path / "dataset"))["test"]]
     passages = retrieval.passages(domain)
     embedder = synth.load_embedder()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ._coverage import coverage_summary
+from ._domain import Domain
+from ._settings import SynthSettings
 from ._synthesize import SPLITS, SynthResult
 
 FIELDS = {
@@ -180,8 +182,7 @@ def data_card(
         "",
         d.description.strip(),
         "",
-        "Synthetic customer-support data made by "
-        f"`bench synth {d.name} --seed {s.seed} --size {s.train_size}` "
+        f"Synthetic customer-support data made by `{_command(d, s)}` "
         f"from the data files in `benchmarks/{d.name}/` (sha256 `{d.files_hash[:16]}`). "
         f"Every reference response is rendered from the policy sheet of {d.policy.bank}, a fictional bank; "
         "`{{placeholders}}` mark where a real bank would insert customer data.",
@@ -302,3 +303,12 @@ def data_card(
         "",
     ]
     return "\n".join(parts)
+
+
+def _command(d: Domain, s: SynthSettings) -> str:
+    """The `bench synth` command that makes these splits: no --size for the domain's default sizes."""
+    rows = (s.train_size, s.validation_size, s.test_size)
+    default = SynthSettings.for_domain(d, seed=s.seed)
+    if rows == (default.train_size, default.validation_size, default.test_size):
+        return f"bench synth {d.name} --seed {s.seed}"
+    return f"bench synth {d.name} --seed {s.seed} --size {s.train_size}"  # the splits table gives all three

@@ -42,9 +42,9 @@ def candidates(
     stated = [{"key": k, "kind": domain.policy.kind(k), "value": facts[k]} for k in intent.facts]
     rows = []
     # Templates are dealt like cards: every one of the side's templates once, in a seeded shuffle,
-    # before any comes round again. Kept rows are taken from the front of each intent's candidates,
-    # so the first n rows of an intent hold min(n, templates) different templates (drawn with
-    # replacement, 9 rows from 11 templates hold 6.3 different ones on average).
+    # before any comes round again. Splits take their rows from the front of each intent's kept
+    # candidates (validation first, then train), so an intent's rows span as many templates as they
+    # can; drawn with replacement, 9 rows from 11 templates held 6.3 different ones on average.
     deck: list = []
     for _ in range(count):
         if not deck:

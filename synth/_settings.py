@@ -63,7 +63,7 @@ class SynthSettings:
                 test_size=domain.sizes["test"],
                 **kw,
             )
-        return cls.sized(size or cls.train_size, seed=seed, **kw)
+        return cls.sized(cls.train_size if size is None else size, seed=seed, **kw)
 
     def to_dict(self) -> dict:
         return asdict(self)

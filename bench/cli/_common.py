@@ -91,5 +91,5 @@ LIBRARIES = ("transformers", "bitsandbytes", "peft", "datasets", "sentence_trans
 
 SIZE_HELP = (
     "Train rows (validation and test get 10% and 20% of them). Default: the domain's sizes: in domain.yaml, "
-    "else 1000 (100 and 200)."
+    "else 1000 (100 and 200). Not for a domain made from a source: its splits take source.caps."
 )

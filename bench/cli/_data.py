@@ -21,7 +21,7 @@ def coverage(
     domain: str = typer.Argument(..., help="Domain name under benchmarks/, or a path to a domain folder."),
     real: Path = typer.Option(..., help="CSV of real customer queries with columns text,category."),
     seed: int = typer.Option(0, help="Seed of the synthetic dataset to compare."),
-    size: int | None = typer.Option(None, help=SIZE_HELP),
+    size: int | None = typer.Option(None, min=1, help=SIZE_HELP),
     threshold: float = typer.Option(
         0.6, help="A category whose median nearest similarity is below this is poorly covered."
     ),

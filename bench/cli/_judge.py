@@ -46,7 +46,7 @@ def judge_command(
     recipe: str = typer.Option("default", help="Recipe of the adapter to judge (trained first if needed)."),
     model: str | None = typer.Option(None, help="Override the recipe's base_model."),
     seed: int = typer.Option(0, help="Seed of the dataset, and of the judge's per-sample order."),
-    size: int | None = typer.Option(None, help=SIZE_HELP),
+    size: int | None = typer.Option(None, min=1, help=SIZE_HELP),
     judge: str = typer.Option("local", help=JUDGE_HELP),
     judge_protocol: str = typer.Option("rubric", help=PROTOCOL_HELP),
     judge_base_url: str | None = typer.Option(None, help="Any OpenAI-compatible endpoint (vLLM, Ollama, ...)."),

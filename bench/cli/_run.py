@@ -51,7 +51,7 @@ def run_command(
         help="For a domain made from existing data: another file or hub dataset (ID or ID@REVISION) with "
         "the same columns, in place of the one domain.yaml names.",
     ),
-    size: int | None = typer.Option(None, help=SIZE_HELP),
+    size: int | None = typer.Option(None, min=1, help=SIZE_HELP),
     max_steps: int | None = typer.Option(None, help="Override the recipe's max_steps."),
     max_items: int | None = typer.Option(None, help="Answer and score a seeded spread of N test items (default: all)."),
     judge_items: int | None = typer.Option(

@@ -19,7 +19,7 @@ def score_command(
     judge_base_url: str | None = typer.Option(None, help="Judge endpoint (vLLM, Ollama, llama.cpp, OpenAI)."),
     out: Path | None = typer.Option(None, help="Scored rows (JSONL). Default: FILE with .scored.jsonl."),
     seed: int = typer.Option(0, help="Seed of the dataset the domain verifier is trained from."),
-    size: int | None = typer.Option(None, help=SIZE_HELP),
+    size: int | None = typer.Option(None, min=1, help=SIZE_HELP),
 ) -> None:
     """Score an answers file: cosine similarity to the reference, the policy checks, fact recall
     (rows with `facts`) and the judge's rubric (rubric-v1: yes/no questions from logprobs).

@@ -15,13 +15,13 @@ from synth import FilterSettings, SynthSettings
 
 from .._domains import domain_dir
 from .._synth_stage import run_synth_stage
-from ._common import SIZE_HELP, console, fail
+from ._common import SIZE_HELP, console
 
 
 def synth_command(
     domain: str = typer.Argument(..., help="Domain name under benchmarks/, or a path to a domain folder."),
     seed: int = typer.Option(0, help="Seed: the same seed gives byte-identical files."),
-    size: int | None = typer.Option(None, help=SIZE_HELP),
+    size: int | None = typer.Option(None, min=1, help=SIZE_HELP),
     out: Path | None = typer.Option(None, help="Output folder. Default: $DOMAINBENCH_HOME/DOMAIN/synth-KEY."),
     tokenizer: str | None = typer.Option(
         None,
@@ -50,8 +50,6 @@ def synth_command(
       bench synth banking --seed 1 --size 200 --out /tmp/banking-small
       bench synth banking --real ../shared/data/banking77/train.csv
     """
-    if size is not None and size < 1:
-        raise fail(f"--size must be at least 1, got {size}")
     if tokenizer and not Path(tokenizer).is_dir():
         import train
 

@@ -27,7 +27,7 @@ def train_command(
         "(smollm2-135m, gemma3-270m), a local Hugging Face folder or a hub id.",
     ),
     seed: int = typer.Option(0, help="Seed of the synthetic dataset."),
-    size: int | None = typer.Option(None, help=SIZE_HELP),
+    size: int | None = typer.Option(None, min=1, help=SIZE_HELP),
     max_steps: int | None = typer.Option(None, help="Override the recipe's max_steps."),
     learning_rate: float | None = typer.Option(None, help="Override the recipe's learning_rate."),
     merge: bool = typer.Option(False, help="Also write base+adapter merged weights to merged/."),

@@ -88,6 +88,9 @@ def test_unknown_domain_and_bad_options_exit_2(tmp_path):
     assert res.returncode == 2 and "--size" in res.stderr
     res = run_bench("synth", "banking", "--seed", "abc", cwd=REPO)
     assert res.returncode == 2
+    for command in ("run", "train", "judge", "score"):  # --size 0 is refused before any work
+        res = run_bench(command, "banking", *(["x.jsonl"] if command == "score" else []), "--size", "0", cwd=REPO)
+        assert res.returncode == 2 and "--size" in res.stderr, (command, res.stderr)
 
 
 def test_validate_and_list(small_domain):
@@ -305,3 +308,14 @@ def test_synth_takes_the_domains_sizes_unless_size_is_given(tmp_path, small_doma
         "domain": {"train": 30, "validation": 4, "test": 8},
         "given": {"train": 20, "validation": 2, "test": 4},
     }
+
+
+def test_the_data_card_names_the_command_that_makes_its_splits(tmp_path, small_domain):
+    path = small_domain / "domain.yaml"
+    path.write_text(path.read_text().replace("categories:", "sizes: {train: 30, validation: 4, test: 8}\ncategories:"))
+    for name, args, command in (
+        ("domain", [], "`bench synth toy --seed 0`"),  # the domain's sizes: no --size to give
+        ("given", ["--size", "20"], "`bench synth toy --seed 0 --size 20`"),
+    ):
+        assert run_bench("synth", "toy", *args, "--out", str(tmp_path / name), cwd=tmp_path).returncode == 0
+        assert f"made by {command} from" in (tmp_path / name / "data_card.md").read_text()

@@ -57,6 +57,16 @@ def test_caps_and_the_evidence_column(tmp_path):
     assert "cap (train: at most 50" in card and "no policy sheet" in card
 
 
+def test_a_source_domain_cannot_declare_template_sizes(tmp_path):
+    folder = tmp_path / "evidence_qa"
+    shutil.copytree(EVIDENCE, folder)
+    text = (folder / "domain.yaml").read_text()
+    (folder / "domain.yaml").write_text(text + "sizes: {train: 50, validation: 5, test: 10}\n")
+    with pytest.raises(synth.DomainError) as info:
+        synth.load_domain(folder)
+    assert info.value.file.name == "domain.yaml" and "source.caps" in str(info.value)
+
+
 def test_a_source_row_keeps_its_own_system_prompt(tmp_path):
     domain = synth.load_domain(FINANCE)
     result = synth.build_from_source(domain, domain.source, seed=0)
