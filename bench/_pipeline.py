@@ -82,11 +82,6 @@ def run_key(trained: StageOutput, outputs: dict[str, StageOutput], judge_identit
     return stable_hash([trained.key, answer_keys, judge_identity, plan.judge.__dict__])
 
 
-def _sizes(settings: synth.SynthSettings) -> dict[str, int]:
-    """The rows asked of each split (a domain made from a source takes its caps instead)."""
-    return {"train": settings.train_size, "validation": settings.validation_size, "test": settings.test_size}
-
-
 def stage_record(out: StageOutput, seconds: float) -> dict:
     manifest = read_manifest(out.path) or {}
     summary = manifest.get("summary", {})
@@ -368,7 +363,7 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
                 "max_items": plan.max_items,
                 "judge_settings": plan.judge.__dict__,
                 "seeds": {"data": plan.seed, "train": recipe.seed, "judge": plan.judge.seed},
-                "dataset": {"sizes": None if domain.source else _sizes(settings), "key": dataset.key},
+                "dataset": {"sizes": None if domain.source else settings.sizes, "key": dataset.key},
             },
             judge_identity=judge_identity,
             task_hashes={"dataset": dataset.key, "train": trained.key, "judge": judged.key}

@@ -307,8 +307,6 @@ def data_card(
 
 def _command(d: Domain, s: SynthSettings) -> str:
     """The `bench synth` command that makes these splits: no --size for the domain's default sizes."""
-    rows = (s.train_size, s.validation_size, s.test_size)
-    default = SynthSettings.for_domain(d, seed=s.seed)
-    if rows == (default.train_size, default.validation_size, default.test_size):
+    if s.sizes == SynthSettings.for_domain(d, seed=s.seed).sizes:
         return f"bench synth {d.name} --seed {s.seed}"
     return f"bench synth {d.name} --seed {s.seed} --size {s.train_size}"  # the splits table gives all three

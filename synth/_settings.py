@@ -65,5 +65,10 @@ class SynthSettings:
             )
         return cls.sized(cls.train_size if size is None else size, seed=seed, **kw)
 
+    @property
+    def sizes(self) -> dict[str, int]:
+        """The rows asked of each split."""
+        return {"train": self.train_size, "validation": self.validation_size, "test": self.test_size}
+
     def to_dict(self) -> dict:
         return asdict(self)
