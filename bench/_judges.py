@@ -1,7 +1,8 @@
 """Which judge `--judge` names, and how it is made ready once the dataset exists:
 
   local           the domain verifier (trained from the dataset's train split by the verifier
-                  stage, first run only), served by llama.cpp on 127.0.0.1 as base GGUF + LoRA GGUF
+                  stage, first run only, or installed from the one the domain ships), served by
+                  llama.cpp on 127.0.0.1 as base GGUF + LoRA GGUF
   smollm2-135m    (any built-in model with a GGUF) the same server with the untrained model
   openai:MODEL[@BASE_URL]  any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp)
 

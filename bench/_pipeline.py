@@ -94,6 +94,7 @@ def stage_record(out: StageOutput, seconds: float) -> dict:
         "complete": out.complete,
         "seconds_this_invocation": round(seconds, 1),
         "summary": summary,
+        **({"shipped_from": manifest["shipped_from"]} if manifest.get("shipped_from") else {}),
     }
 
 
@@ -315,8 +316,10 @@ def run_pipeline(plan: RunPlan, judge: JudgeChoice, track=None, report=print) ->
     endpoint_factory, judge_identity = judge.resolve(domain, dataset, progress=track or False)
     judge_records = {}
     if judge.stage is not None:
+        from ._verifier_stage import verifier_line
+
         judge_records["verifier"] = stage_record(judge.stage, time.perf_counter() - t)
-        report(f"verifier: {judge.stage.path} ({'reused' if judge.stage.reused else 'trained'})")
+        report(f"verifier: {judge.stage.path} ({verifier_line(judge.stage, plan.domain_dir)})")
     written = []
     for model in models:
         recipe = spec.with_overrides(base_model=model)

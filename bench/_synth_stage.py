@@ -22,6 +22,8 @@ class StageOutput:
     # synth only: a hash of the dataset's bytes (its JSONL splits). Later stages key on it, not on `key`,
     # so a synth change that leaves the data as it was (code, the card's coverage) reuses their work
     content: str = ""
+    # verifier only: the domain's shipped folder this stage was installed from (not trained here)
+    shipped: str = ""
 
 
 def dataset_content(folder: Path) -> str:

@@ -12,7 +12,7 @@ from synth import DomainError
 from train import TrainError
 
 from .._store import StoreError
-from . import _data, _judge, _leaderboard, _list, _new, _recipe, _run, _score, _synth, _train, _validate
+from . import _data, _judge, _leaderboard, _list, _new, _recipe, _run, _score, _synth, _train, _validate, _verifier
 from ._common import EXIT_BAD_INPUT, err_console
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ app.command("score")(_score.score_command)
 app.command("new")(_new.new_domain)
 app.add_typer(_data.app, name="data")
 app.add_typer(_recipe.app, name="recipe")
+app.add_typer(_verifier.app, name="verifier")
 
 
 def _terminate(signum, frame) -> None:

@@ -137,6 +137,8 @@ def test_every_command_has_help_that_reads_well_at_80_columns(tmp_path):
         ["recipe", "--help"],
         ["recipe", "list", "--help"],
         ["recipe", "import", "--help"],
+        ["verifier", "--help"],
+        ["verifier", "ship", "--help"],
     ):
         res = run_bench(*args, cwd=REPO, env={"COLUMNS": "80"})
         assert res.returncode == 0 and "Usage" in res.stdout, args
