@@ -11,7 +11,6 @@ as if trained here; the manifest keeps where and when it was trained. A shipped 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,8 +19,19 @@ from pathlib import Path
 import synth
 import train
 import verifier
+from train._hashing import sha256_file
 
-from ._store import MANIFEST, atomic_output, code_hash, home, is_complete, partial_dir, stable_hash, swap_in
+from ._store import (
+    MANIFEST,
+    StoreError,
+    atomic_output,
+    code_hash,
+    home,
+    is_complete,
+    partial_dir,
+    stable_hash,
+    swap_in,
+)
 from ._synth_stage import StageOutput
 
 SHIPPED_DIR = "prebuilt"  # in a domain's folder
@@ -60,6 +70,15 @@ def load_verifier_recipe(path: Path | None = None, model: str | None = None) -> 
     return train.load_recipe(Path(path) if path else verifier.DEFAULT_RECIPE).with_overrides(base_model=model)
 
 
+def verifier_key(
+    domain: synth.Domain, dataset: StageOutput, recipe: train.Recipe, settings: verifier.VerifierData
+) -> tuple[str, dict]:
+    """(key, material) of the verifier stage for this dataset, recipe and data settings."""
+    source = train.resolve_model(recipe.base_model)
+    material = verifier_material(domain.files_hash, dataset.content, recipe, settings, source.sha256)
+    return stable_hash(material), material
+
+
 def run_verifier_stage(
     domain: synth.Domain,
     dataset: StageOutput,
@@ -71,9 +90,7 @@ def run_verifier_stage(
     """The verifier stage of this key: from the store, else the domain's shipped one of the same key
     (`use_shipped`), else trained (resuming from its checkpoints)."""
     settings = settings or verifier.VerifierData()
-    source = train.resolve_model(recipe.base_model)
-    material = verifier_material(domain.files_hash, dataset.content, recipe, settings, source.sha256)
-    key = stable_hash(material)
+    key, material = verifier_key(domain, dataset, recipe, settings)
     folder = home() / domain.name / f"verifier-{key[:12]}"
     if is_complete(folder, key):
         return StageOutput(folder, key, reused=True)
@@ -100,14 +117,6 @@ def verifier_line(stage: StageOutput, domain_root: Path) -> str:
     return "trained" + (f"; the domain ships {', '.join(stale)}, made from other code, data or recipe" if stale else "")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def shipped_folders(domain_root: Path) -> list[Path]:
     return sorted(p for p in (Path(domain_root) / SHIPPED_DIR).glob("verifier-*") if p.is_dir())
 
@@ -116,8 +125,6 @@ def _shipped_info(shipped: Path, key: str) -> dict | None:
     """The shipped folder's shipped.json if it is this key's, checked: every file it needs listed, each
     inside the folder with its recorded sha256, and the manifest of the same key. A folder of this
     key that fails a check is an error (it would be served as this key's verifier)."""
-    from ._store import StoreError
-
     info_path = shipped / SHIPPED_INFO
     if not info_path.is_file():
         return None
@@ -134,11 +141,36 @@ def _shipped_info(shipped: Path, key: str) -> dict | None:
             raise StoreError(f"{info_path}: lists no {rel}; {fix}")
     for rel, sha in files.items():
         path = shipped / rel
-        if Path(rel).is_absolute() or ".." in Path(rel).parts or not path.is_file() or _sha256(path) != sha:
+        if Path(rel).is_absolute() or ".." in Path(rel).parts or not path.is_file() or sha256_file(path) != sha:
             raise StoreError(f"{path}: missing or not the file shipped (sha256 differs from {SHIPPED_INFO}); {fix}")
     if (json.loads((shipped / MANIFEST).read_text(encoding="utf-8")) or {}).get("key") != key:
         raise StoreError(f"{shipped / MANIFEST}: not the manifest of key {key[:12]}; {fix}")
     return info
+
+
+def _copy_stage(source: Path, files, target: Path, shipped_from: str | None = None, ship: dict | None = None) -> None:
+    """Copy `files` (relative to `source`) into a new folder that replaces `target` atomically, the
+    copied manifest's `shipped_from` set to `shipped_from` (removed when None). `ship` ({"key",
+    "command"}): also write shipped.json with every copied file's sha256."""
+    tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        for rel in files:
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / rel, tmp / rel)
+        manifest = json.loads((tmp / MANIFEST).read_text(encoding="utf-8"))
+        manifest.pop("shipped_from", None)
+        if shipped_from:
+            manifest["shipped_from"] = shipped_from
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        if ship is not None:
+            files_sha = {rel: sha256_file(tmp / rel) for rel in files}
+            info = {"key": ship["key"], "files": files_sha, "command": ship["command"]}
+            (tmp / SHIPPED_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        swap_in(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def install_shipped(domain_root: Path, key: str, folder: Path) -> str | None:
@@ -150,19 +182,7 @@ def install_shipped(domain_root: Path, key: str, folder: Path) -> str | None:
     if info is None:
         return None
     name = f"{Path(domain_root).resolve().name}/{SHIPPED_DIR}/{shipped.name}"
-    tmp = folder.parent / f".{folder.name}.shipped-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        for rel in info["files"]:
-            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(shipped / rel, tmp / rel)
-        manifest = json.loads((tmp / MANIFEST).read_text(encoding="utf-8"))
-        manifest["shipped_from"] = name
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        swap_in(tmp, folder)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    _copy_stage(shipped, info["files"], folder, shipped_from=name)
     shutil.rmtree(partial_dir(folder, key), ignore_errors=True)
     return name
 
@@ -171,8 +191,6 @@ def ship(domain_root: Path, stage: StageOutput, command: str) -> Path:
     """Write the verifier stage `stage` into the domain folder as its shipped verifier (then remove any
     other verifier the domain shipped); returns the shipped folder. Only a verifier trained in float32
     is shipped: the key names the recipe's `auto` precision, not the device that resolved it."""
-    from ._store import StoreError
-
     precision = json.loads((stage.path / "metrics.json").read_text(encoding="utf-8")).get("precision") or {}
     if precision.get("matmul") != "float32" or precision.get("mixed_precision"):
         raise StoreError(f"{stage.path}: trained with {precision}; ship a verifier trained in float32 (on a CPU)")
@@ -180,22 +198,8 @@ def ship(domain_root: Path, stage: StageOutput, command: str) -> Path:
         if not (stage.path / rel).is_file():
             raise StoreError(f"{stage.path / rel}: missing, so this verifier stage cannot be shipped")
     target = Path(domain_root) / SHIPPED_DIR / f"verifier-{stage.key[:12]}"
-    tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        for rel in SHIPPED_FILES:
-            if (stage.path / rel).is_file():
-                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(stage.path / rel, tmp / rel)
-        manifest = json.loads((tmp / MANIFEST).read_text(encoding="utf-8"))
-        manifest.pop("shipped_from", None)  # shipped again from a store that had installed it
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        files = {rel: _sha256(tmp / rel) for rel in SHIPPED_FILES if (tmp / rel).is_file()}
-        info = {"key": stage.key, "files": files, "command": command}
-        (tmp / SHIPPED_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        swap_in(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    files = [rel for rel in SHIPPED_FILES if (stage.path / rel).is_file()]
+    _copy_stage(stage.path, files, target, ship={"key": stage.key, "command": command})
     for old in shipped_folders(domain_root):
         if old != target:
             shutil.rmtree(old)
