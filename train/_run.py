@@ -15,6 +15,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 from ._checkpoints import last_complete_checkpoint
 from ._collate import PadCollator
 from ._errors import TrainError
+from ._head import completion_only, supports_completion_logits
 from ._layers import last_layers, select_layers, snr_scores
 from ._log import JsonlLogCallback, read_log
 from ._merge import merge_adapter
@@ -141,8 +142,14 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
     if note:
         notes.append(note)
     counts = {"tokens": 0, "slots": 0}
+    head_on_labels_only = supports_completion_logits(model)  # train/_head.py
 
     class CountingTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            if head_on_labels_only and self.args.n_gpu <= 1:  # nn.DataParallel would split the positions too
+                inputs = completion_only(inputs)
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+
         def training_step(self, model, inputs, num_items_in_batch=None):
             tokens, slots = real_tokens(inputs)
             counts["tokens"] += tokens
@@ -272,6 +279,7 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         "world_size": trainer.args.world_size,
         "effective_batch": recipe.micro_batch_size * recipe.gradient_accumulation_steps * trainer.args.world_size,
         "sample_packing": recipe.sample_packing,
+        "logits": "label positions only" if head_on_labels_only else "every position",
         "precision": training_precision(recipe),
         "notes": notes,
     }
