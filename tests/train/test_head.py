@@ -49,7 +49,7 @@ def _loss_and_grads(model, batch: dict, **kw) -> tuple[float, dict, tuple]:
     out = model(**batch, **kw)
     out.loss.backward()
     grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
-    return float(out.loss), grads, tuple(out.logits.shape)
+    return float(out.loss.detach()), grads, tuple(out.logits.shape)
 
 
 def _batches(tok):
