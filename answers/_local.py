@@ -2,15 +2,24 @@
 batched, prompts sorted by length. The prompt ids are the training prompt's ids
 (`train._tokenize.prompt_ids`); generation stops on every EOS id of the model's generation
 config; seq2seq models return decoder tokens only; an answer that reached the cap is marked, and
-so is one in which the loop guard (`_loop_guard.py`) had to block a verbatim repeat."""
+so is one in which the loop guard (`_loop_guard.py`) had to block a verbatim repeat.
+
+Finished rows leave the batch (`GenerationSettings.drop_finished`, decoder-only models): `generate`
+keeps computing a row that has stopped until the whole batch has, so a batch of short answers and
+one that runs to the cap costs the cap for every row. Here generate is stopped once a quarter of
+its rows are done, those rows are taken out of the batch and of its KV cache
+(`Cache.batch_select_indices`), and generate goes on with the rest from the same cache. transformers'
+continuous batching (`generate_batch`) would also refill the batch, but it takes only the logits
+processors it builds from a generation config, not the loop guard."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
 import torch
-from transformers import LogitsProcessorList
+from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
 from ._loop_guard import AnswerLoopGuard
 from ._settings import GenerationSettings
@@ -34,6 +43,81 @@ def _pad(batch: list[list[int]], pad_id: int, left: bool) -> tuple[torch.Tensor,
         input_ids[row, span] = torch.tensor(ids, dtype=torch.long)
         mask[row, span] = 1
     return input_ids, mask
+
+
+FINISHED_SHARE = 0.25  # generate is stopped, and its finished rows dropped, once this share of its rows is done
+
+
+class _SomeFinished(StoppingCriteria):
+    """Stops generate for every row once FINISHED_SHARE of the rows have said a stop id, so that the
+    caller can drop those and go on with the others (which are not finished: the caller knows)."""
+
+    def __init__(self, answer_start: int, stops: list[int]):
+        self.answer_start = answer_start
+        self.stops = torch.tensor(stops, dtype=torch.long)
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
+        answer = input_ids[:, self.answer_start :]
+        done = torch.isin(answer, self.stops.to(answer.device)).any(dim=-1)
+        enough = int(done.sum()) >= max(1, math.ceil(FINISHED_SHARE * input_ids.shape[0]))
+        return torch.full((input_ids.shape[0],), enough, dtype=torch.bool, device=input_ids.device)
+
+
+def _decode(
+    model, input_ids: torch.Tensor, mask: torch.Tensor, settings: GenerationSettings, stops: list[int], pad_id: int,
+    seq2seq: bool,
+) -> tuple[list[list[int]], list[bool] | None]:  # fmt: skip
+    """Each row's generated tokens (decoder tokens after the start token for seq2seq; possibly
+    followed by padding after a stop id) and whether the loop guard blocked a repeat in it (None
+    when the guard is off). Decoder-only rows leave the batch once they are done (drop_finished)."""
+    cap = settings.max_new_tokens
+    rows = input_ids.shape[0]
+    # generate's input_ids are prompt + answer (decoder-only) or start token + answer (seq2seq)
+    answer_start = 1 if seq2seq else input_ids.shape[1]
+    shrink = settings.drop_finished and not seq2seq
+    live = list(range(rows))  # the original row of each row of the current batch
+    tokens: list[list[int] | None] = [None] * rows
+    blocked = [False] * rows
+    cache = None
+    while True:
+        guard = None
+        if settings.loop_guard_ngram:
+            guard = AnswerLoopGuard(settings.loop_guard_ngram, answer_start, stops, len(live))
+        done_so_far = 0 if cache is None else input_ids.shape[1] - answer_start
+        with torch.no_grad():
+            out = model.generate(
+                input_ids=input_ids,
+                attention_mask=mask,
+                cache=cache,
+                max_new_tokens=cap - done_so_far,
+                do_sample=not settings.greedy,
+                eos_token_id=stops,
+                pad_token_id=pad_id,
+                logits_processor=LogitsProcessorList([guard] if guard else []),
+                stopping_criteria=StoppingCriteriaList([_SomeFinished(answer_start, stops)] if shrink else []),
+                return_dict_in_generate=True,
+            )
+        sequences = out.sequences  # prompt + answer; for seq2seq the decoder's start token + answer
+        answer = sequences[:, answer_start:]
+        finished = torch.isin(answer, torch.tensor(stops, device=answer.device)).any(dim=-1)
+        finished |= answer.shape[1] >= cap
+        if not shrink:
+            finished[:] = True
+        for row, original in enumerate(live):
+            if guard is not None:
+                blocked[original] |= bool(guard.blocked[row])
+            if finished[row]:
+                tokens[original] = answer[row].tolist()
+        if bool(finished.all()):
+            break
+        keep = (~finished).nonzero().squeeze(1)
+        cache = out.cache
+        cache.batch_select_indices(keep)
+        grown = sequences.shape[1] - mask.shape[1]
+        mask = torch.cat([mask[keep], mask.new_ones((len(keep), grown))], dim=1)
+        input_ids = sequences[keep]
+        live = [live[k] for k in keep.tolist()]
+    return [t for t in tokens if t is not None], (blocked if settings.loop_guard_ngram else None)
 
 
 def generate(
@@ -64,27 +148,10 @@ def generate(
         # Decoder-only models continue from the right edge, so pad on the left; an encoder does not care.
         input_ids, mask = _pad([prompts[i] for i in idx], pad_id, left=not seq2seq)
         began = time.perf_counter()
-        guard = None
-        if settings.loop_guard_ngram:
-            # generate's input_ids are prompt + answer (decoder-only) or start token + answer (seq2seq)
-            answer_start = 1 if seq2seq else input_ids.shape[1]
-            guard = AnswerLoopGuard(settings.loop_guard_ngram, answer_start, stops, len(idx))
-        with torch.no_grad():
-            out = model.generate(
-                input_ids=input_ids.to(device),
-                attention_mask=mask.to(device),
-                max_new_tokens=settings.max_new_tokens,
-                do_sample=not settings.greedy,
-                eos_token_id=stops,
-                pad_token_id=pad_id,
-                logits_processor=LogitsProcessorList([guard] if guard else []),
-            )
+        new, blocked = _decode(model, input_ids.to(device), mask.to(device), settings, stops, pad_id, seq2seq)
         seconds = time.perf_counter() - began
-        # generate returns prompt + answer for a decoder-only model, and for an encoder-decoder
-        # model the decoder's start token + answer.
-        new = out[:, 1:] if seq2seq else out[:, input_ids.shape[1] :]
         for row, i in enumerate(idx):
-            tokens = new[row].tolist()
+            tokens = new[row]
             end = next((k for k, t in enumerate(tokens) if t in stops), None)
             answer = tokens if end is None else tokens[:end]
             results[i] = {
@@ -92,7 +159,7 @@ def generate(
                 "prompt_tokens": len(prompts[i]),
                 "answer_tokens": len(answer),
                 "truncated": end is None and len(tokens) >= settings.max_new_tokens,
-                "loop_blocked": bool(guard.blocked[row]) if guard else None,
+                "loop_blocked": blocked[row] if blocked is not None else None,
                 "batch_seconds": round(seconds, 3),
             }
         if on_batch:

@@ -25,6 +25,11 @@ class GenerationSettings:
     # adapted layer at every token (speed and greedy agreement: perf/generation_throughput.py --merged).
     # Off for a contestant without an adapter, so base answers do not depend on it.
     merge_adapter: bool = True
+    # A decoder-only model's finished answers leave the batch (answers/_local.py) instead of being computed
+    # on, padding, until the batch's longest answer ends: the same greedy answers up to float rounding
+    # (a matmul over fewer rows), faster by how much the answer lengths differ (perf/generation_throughput.py
+    # --drop-finished)
+    drop_finished: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -8,10 +8,16 @@
   - with --served: base and a tuned adapter (a LoRA of the default recipe's shape) answered the
     way the answers stage could answer them on an engine: batched transformers (base, and base +
     PEFT adapter) against llama.cpp's server with the base GGUF and the adapter as a LoRA GGUF,
-    through the endpoint-contestant path (`answers/_served.py`, 16 requests in flight).
+    through the endpoint-contestant path (`answers/_served.py`, 16 requests in flight);
+  - with --drop-finished: the answers stage's batched generate with finished rows kept in the batch
+    until its longest answer ends, and dropped from it (`drop_finished`, the default): tokens/s of
+    each and how many greedy answers are identical, for the base model and, with --adapter, for a
+    trained adapter merged into it (the run's tuned contestant; answer lengths differ most there).
 Greedy decoding, the same max_new_tokens; tokens/s counts generated tokens.
 
     python perf/generation_throughput.py [--prompts 24] [--max-new-tokens 48] [--batch-size 24] [--merged] [--served]
+    python perf/generation_throughput.py --drop-finished --prompts 96 --max-new-tokens 226 --batch-size 48 \
+        [--adapter runs/banking/train-<key>/adapter]
 """
 
 from __future__ import annotations
@@ -44,7 +50,13 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=24)
     ap.add_argument("--merged", action="store_true", help="also a tuned adapter, as a PEFT model and merged")
     ap.add_argument("--served", action="store_true", help="also base and tuned through llama.cpp's server")
-    args = ap.parse_args()
+    ap.add_argument(
+        "--drop-finished",
+        action="store_true",
+        help="only: finished rows kept in the batch against dropped from it (base, and --adapter)",
+    )
+    ap.add_argument("--adapter", type=Path, help="with --drop-finished: a trained PEFT adapter, answered merged")
+    args = ap.parse_args()  # fmt: skip
     domain = synth.load_domain(REPO / "benchmarks" / "banking")
     rows = synth.synthesize(domain, synth.SynthSettings()).splits["test"][: args.prompts]
     source = resolve_model("smollm2-135m")
@@ -52,6 +64,9 @@ def main() -> None:
     texts = [build_prompt(with_formats(domain, r), tok, "chat") for r in rows]
     prompts = [prompt_ids(with_formats(domain, r), tok, "chat", seq2seq=False) for r in rows]
     model = load_base(source)
+    if args.drop_finished:
+        drop_finished(source, tok, model, prompts, args)
+        return
     rates = {}
 
     for name, batch in (
@@ -87,6 +102,37 @@ def main() -> None:
         merged(source, tok, prompts, args)
     if args.served:
         served(domain, rows, source, tok, model, prompts, args)
+
+
+def drop_finished(source, tok, model, prompts, args) -> None:
+    """Finished rows kept in generate's batch until the longest answer ends, against dropped from it and
+    from the KV cache (answers/_local.py): speed, and identical greedy answers, per contestant."""
+    from peft import PeftModel
+
+    from answers._run import merged_adapter
+
+    contestants = {"base": model}
+    if args.adapter:
+        tuned = PeftModel.from_pretrained(load_base(source), args.adapter).eval()
+        contestants["tuned (merged)"] = merged_adapter(tuned)
+    for who, m in contestants.items():
+        runs = {}
+        for name, drop in (("kept", False), ("dropped", True)):
+            settings = GenerationSettings(max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
+                                          drop_finished=drop)  # fmt: skip
+            start = time.perf_counter()
+            out = generate(m, tok, prompts, settings)
+            seconds = time.perf_counter() - start
+            tokens = sum(o["answer_tokens"] for o in out)
+            runs[name] = (tokens / seconds, [o["answer"] for o in out])
+            cut = sum(o["truncated"] for o in out)
+            print(f"{who}, finished rows {name:8s} {tokens} tokens in {seconds:.1f} s = {runs[name][0]:.1f} tokens/s"
+                  f" ({cut} of {len(out)} answers reached the cap)")  # fmt: skip
+        same = sum(a == b for a, b in zip(runs["kept"][1], runs["dropped"][1], strict=True))
+        print(
+            f"ratio {who}: dropped / kept = {runs['dropped'][0] / runs['kept'][0]:.2f}x; "
+            f"identical greedy answers: {same} of {len(prompts)}"
+        )
 
 
 def merged(source, tok, prompts, args) -> None:

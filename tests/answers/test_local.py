@@ -206,3 +206,37 @@ def test_a_merged_adapter_answers_like_the_peft_model(tiny_llama, tmp_path):
     assert [a["answer"] for a in merged] == [a["answer"] for a in plain]
     stage = answers.run(merged_plan, tmp_path / "merged-answers")
     assert [r["answer"] for r in stage["records"]] == [a["answer"] for a in plain]
+
+
+def test_finished_rows_leave_the_batch_and_the_answers_stay_the_same(tiny_llama):
+    """Rows that stop early are dropped from generate's batch and KV cache (drop_finished); every
+    answer, its length, its cut mark and its loop-guard mark are those of the whole-batch decode."""
+    source = resolve_model(str(tiny_llama))
+    tok = load_tokenizer(source)
+    model = load_base(source)
+    texts = ["Hello there", "Wire fee?", "ok", "Lost my card yesterday", "hi", "What is the limit?"]
+    prompts = [tok(p, add_special_tokens=False)["input_ids"] for p in texts]
+    whole = GenerationSettings(max_new_tokens=24, batch_size=6, loop_guard_ngram=3, drop_finished=False)
+    free = generate(model, tok, prompts, whole)
+    # a random model never stops by itself: make tokens that rows say at different steps extra stop ids
+    said = [tok(r["answer"], add_special_tokens=False)["input_ids"] for r in free]
+    # one that row 0 says early and some other row never says, so some rows stop and some reach the cap
+    stop = next(t for t in said[0][3:] if any(t not in s for s in said[1:]))
+    model.generation_config.eos_token_id = [tok.eos_token_id, stop]
+    calls = []
+    recorder = Recorder(model)
+
+    def counting(input_ids, attention_mask, **kw):
+        calls.append(input_ids.shape[0])
+        return recorder(input_ids, attention_mask, **kw)
+
+    model.generate = counting
+    dropped = generate(model, tok, prompts, GenerationSettings(**{**whole.to_dict(), "drop_finished": True}))
+    calls_dropped = list(calls)
+    model.generate = recorder._generate
+    kept = generate(model, tok, prompts, whole)
+    assert len(calls_dropped) > 1 and calls_dropped == sorted(calls_dropped, reverse=True)
+    assert calls_dropped[-1] < calls_dropped[0]  # the batch shrank
+    fields = ("answer", "answer_tokens", "truncated", "loop_blocked")
+    assert [[r[f] for f in fields] for r in dropped] == [[r[f] for f in fields] for r in kept]
+    assert any(not r["truncated"] for r in kept) and any(r["truncated"] for r in kept)
