@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 
 import torch
+import transformers
+from packaging.version import Version
 from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
 from ._loop_guard import AnswerLoopGuard
@@ -45,6 +47,9 @@ def _pad(batch: list[list[int]], pad_id: int, left: bool) -> tuple[torch.Tensor,
     return input_ids, mask
 
 
+# generate takes and returns the KV cache as `cache` from transformers 5.24 (`past_key_values` before, and
+# deprecated after); pyproject's floor is older
+CACHE_FIELD = "cache" if Version(transformers.__version__) >= Version("5.24") else "past_key_values"
 FINISHED_SHARE = 0.25  # generate is stopped, and its finished rows dropped, once this share of its rows is done
 
 
@@ -88,7 +93,7 @@ def _decode(
             out = model.generate(
                 input_ids=input_ids,
                 attention_mask=mask,
-                cache=cache,
+                **{CACHE_FIELD: cache},
                 max_new_tokens=cap - done_so_far,
                 do_sample=not settings.greedy,
                 eos_token_id=stops,
@@ -111,7 +116,7 @@ def _decode(
         if bool(finished.all()):
             break
         keep = (~finished).nonzero().squeeze(1)
-        cache = out.cache
+        cache = getattr(out, CACHE_FIELD)
         cache.batch_select_indices(keep)
         grown = sequences.shape[1] - mask.shape[1]
         mask = torch.cat([mask[keep], mask.new_ones((len(keep), grown))], dim=1)
