@@ -8,7 +8,8 @@ Finished rows leave the batch (`GenerationSettings.drop_finished`, decoder-only 
 keeps computing a row that has stopped until the whole batch has, so a batch of short answers and
 one that runs to the cap costs the cap for every row. Here generate is stopped once a quarter of
 its rows are done, those rows are taken out of the batch and of its KV cache
-(`Cache.batch_select_indices`), and generate goes on with the rest from the same cache. transformers'
+(`Cache.batch_select_indices`), and generate goes on with the rest from the same cache (a dynamic
+cache of attention layers; a static cache, or a recurrent layer's state, keeps the whole batch). transformers'
 continuous batching (`generate_batch`) would also refill the batch, but it takes only the logits
 processors it builds from a generation config, not the loop guard."""
 
@@ -21,7 +22,8 @@ from collections.abc import Callable
 import torch
 import transformers
 from packaging.version import Version
-from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
+from transformers import DynamicCache, LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
+from transformers.cache_utils import DynamicLayer, DynamicSlidingWindowLayer
 
 from ._loop_guard import AnswerLoopGuard
 from ._settings import GenerationSettings
@@ -49,7 +51,10 @@ def _pad(batch: list[list[int]], pad_id: int, left: bool) -> tuple[torch.Tensor,
 
 # generate takes and returns the KV cache as `cache` from transformers 5.24 (`past_key_values` before, and
 # deprecated after); pyproject's floor is older
-CACHE_FIELD = "cache" if Version(transformers.__version__) >= Version("5.24") else "past_key_values"
+CACHE_FIELD = "cache" if Version(transformers.__version__).release[:2] >= (5, 24) else "past_key_values"
+# The KV cache layers whose rows can be taken out (`batch_select_indices`): plain and sliding-window
+# attention. Static, quantized and offloaded caches and linear-attention (recurrent) states cannot be.
+ROW_SELECTABLE = (DynamicLayer, DynamicSlidingWindowLayer)
 FINISHED_SHARE = 0.25  # generate is stopped, and its finished rows dropped, once this share of its rows is done
 
 
@@ -74,12 +79,20 @@ def _decode(
 ) -> tuple[list[list[int]], list[bool] | None]:  # fmt: skip
     """Each row's generated tokens (decoder tokens after the start token for seq2seq; possibly
     followed by padding after a stop id) and whether the loop guard blocked a repeat in it (None
-    when the guard is off). Decoder-only rows leave the batch once they are done (drop_finished)."""
+    when the guard is off). Decoder-only rows leave the batch once they are done (drop_finished),
+    where the model's KV cache is a dynamic one whose rows can be taken out; where a cache turns out
+    not to be (a recurrent layer), the whole batch goes on from it as one generate call would."""
     cap = settings.max_new_tokens
     rows = input_ids.shape[0]
     # generate's input_ids are prompt + answer (decoder-only) or start token + answer (seq2seq)
     answer_start = 1 if seq2seq else input_ids.shape[1]
-    shrink = settings.drop_finished and not seq2seq
+    generation_config = model.generation_config
+    shrink = (
+        settings.drop_finished
+        and not seq2seq
+        and generation_config.use_cache is not False
+        and generation_config.cache_implementation in (None, "dynamic")  # a static cache cannot lose rows
+    )
     live = list(range(rows))  # the original row of each row of the current batch
     tokens: list[list[int] | None] = [None] * rows
     blocked = [False] * rows
@@ -88,7 +101,7 @@ def _decode(
         guard = None
         if settings.loop_guard_ngram:
             guard = AnswerLoopGuard(settings.loop_guard_ngram, answer_start, stops, len(live))
-        done_so_far = 0 if cache is None else input_ids.shape[1] - answer_start
+        done_so_far = 0 if seq2seq else input_ids.shape[1] - answer_start  # answer tokens already in input_ids
         with torch.no_grad():
             out = model.generate(
                 input_ids=input_ids,
@@ -115,14 +128,23 @@ def _decode(
                 tokens[original] = answer[row].tolist()
         if bool(finished.all()):
             break
-        keep = (~finished).nonzero().squeeze(1)
         cache = getattr(out, CACHE_FIELD)
-        cache.batch_select_indices(keep)
+        if not (isinstance(cache, DynamicCache) and all(type(layer) in ROW_SELECTABLE for layer in cache.layers)):
+            # rows cannot leave this cache: the whole batch goes on from it (finished rows' tokens after their
+            # stop id are cut, and the loop guard does not count them), as one generate call would
+            shrink = False
+            for original in live:
+                tokens[original] = None
+            finished[:] = False
+        keep = (~finished).nonzero().squeeze(1)
+        if shrink:
+            cache.batch_select_indices(keep)
         grown = sequences.shape[1] - mask.shape[1]
         mask = torch.cat([mask[keep], mask.new_ones((len(keep), grown))], dim=1)
         input_ids = sequences[keep]
         live = [live[k] for k in keep.tolist()]
-    return [t for t in tokens if t is not None], (blocked if settings.loop_guard_ngram else None)
+    assert all(t is not None for t in tokens), "every row has its tokens"
+    return tokens, (blocked if settings.loop_guard_ngram else None)
 
 
 def generate(

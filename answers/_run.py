@@ -62,6 +62,8 @@ def plan_local(
     resolved = settings.with_cap(cap["max_new_tokens"]).resolved()
     if contestant.adapter_dir is None:
         resolved = replace(resolved, merge_adapter=False)  # nothing to merge
+    if seq2seq:
+        resolved = replace(resolved, drop_finished=False)  # an encoder-decoder batch is decoded whole
     adapter_sha = sha256_tree(contestant.adapter_dir) if contestant.adapter_dir else None
     material = {
         "kind": "local",

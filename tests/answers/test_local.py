@@ -208,12 +208,19 @@ def test_a_merged_adapter_answers_like_the_peft_model(tiny_llama, tmp_path):
     assert [r["answer"] for r in stage["records"]] == [a["answer"] for a in plain]
 
 
-def test_finished_rows_leave_the_batch_and_the_answers_stay_the_same(tiny_llama):
+@pytest.mark.parametrize("cache", ["dynamic", "static", "rows cannot leave"])
+def test_finished_rows_leave_the_batch_and_the_answers_stay_the_same(tiny_llama, cache, monkeypatch):
     """Rows that stop early are dropped from generate's batch and KV cache (drop_finished); every
-    answer, its length, its cut mark and its loop-guard mark are those of the whole-batch decode."""
+    answer, its length, its cut mark and its loop-guard mark are those of the whole-batch decode.
+    A static cache is never shrunk (one generate call); a cache whose rows turn out not to be
+    removable (a recurrent layer; here: no layer type counted as removable) goes on whole."""
     source = resolve_model(str(tiny_llama))
     tok = load_tokenizer(source)
     model = load_base(source)
+    if cache == "static":
+        model.generation_config.cache_implementation = "static"
+    if cache == "rows cannot leave":
+        monkeypatch.setattr(answers._local, "ROW_SELECTABLE", ())
     texts = ["Hello there", "Wire fee?", "ok", "Lost my card yesterday", "hi", "What is the limit?"]
     prompts = [tok(p, add_special_tokens=False)["input_ids"] for p in texts]
     whole = GenerationSettings(max_new_tokens=24, batch_size=6, loop_guard_ngram=3, drop_finished=False)
@@ -235,8 +242,14 @@ def test_finished_rows_leave_the_batch_and_the_answers_stay_the_same(tiny_llama)
     calls_dropped = list(calls)
     model.generate = recorder._generate
     kept = generate(model, tok, prompts, whole)
-    assert len(calls_dropped) > 1 and calls_dropped == sorted(calls_dropped, reverse=True)
-    assert calls_dropped[-1] < calls_dropped[0]  # the batch shrank
+    if cache == "dynamic":
+        assert len(calls_dropped) > 1 and calls_dropped == sorted(calls_dropped, reverse=True)
+        assert calls_dropped[-1] < calls_dropped[0]  # the batch shrank
+    elif cache == "static":
+        assert calls_dropped == [6]
+    else:
+        assert calls_dropped == [6, 6]  # stopped once a quarter was done, then the whole batch went on
     fields = ("answer", "answer_tokens", "truncated", "loop_blocked")
     assert [[r[f] for f in fields] for r in dropped] == [[r[f] for f in fields] for r in kept]
     assert any(not r["truncated"] for r in kept) and any(r["truncated"] for r in kept)
+    assert any(r["loop_blocked"] for r in kept)  # the guard stepped in, and its marks survived the calls
