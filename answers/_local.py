@@ -58,17 +58,25 @@ ROW_SELECTABLE = (DynamicLayer, DynamicSlidingWindowLayer)
 FINISHED_SHARE = 0.25  # generate is stopped, and its finished rows dropped, once this share of its rows is done
 
 
+def _said_a_stop(answer: torch.Tensor, stops: list[int]) -> torch.Tensor:
+    """Per row of generated tokens: whether it holds a stop id (the row is done)."""
+    return torch.isin(answer, torch.tensor(stops, device=answer.device)).any(dim=-1)
+
+
+def _rows_can_leave(cache) -> bool:
+    return isinstance(cache, DynamicCache) and all(type(layer) in ROW_SELECTABLE for layer in cache.layers)
+
+
 class _SomeFinished(StoppingCriteria):
     """Stops generate for every row once FINISHED_SHARE of the rows have said a stop id, so that the
     caller can drop those and go on with the others (which are not finished: the caller knows)."""
 
     def __init__(self, answer_start: int, stops: list[int]):
         self.answer_start = answer_start
-        self.stops = torch.tensor(stops, dtype=torch.long)
+        self.stops = stops
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
-        answer = input_ids[:, self.answer_start :]
-        done = torch.isin(answer, self.stops.to(answer.device)).any(dim=-1)
+        done = _said_a_stop(input_ids[:, self.answer_start :], self.stops)
         enough = int(done.sum()) >= max(1, math.ceil(FINISHED_SHARE * input_ids.shape[0]))
         return torch.full((input_ids.shape[0],), enough, dtype=torch.bool, device=input_ids.device)
 
@@ -117,10 +125,15 @@ def _decode(
             )
         sequences = out.sequences  # prompt + answer; for seq2seq the decoder's start token + answer
         answer = sequences[:, answer_start:]
-        finished = torch.isin(answer, torch.tensor(stops, device=answer.device)).any(dim=-1)
-        finished |= answer.shape[1] >= cap
+        finished = _said_a_stop(answer, stops) | (answer.shape[1] >= cap)
+        cache = getattr(out, CACHE_FIELD)
         if not shrink:
             finished[:] = True
+        elif not bool(finished.all()) and not _rows_can_leave(cache):
+            # rows cannot leave this cache: the whole batch goes on from it (finished rows' tokens after their
+            # stop id are cut, and the loop guard does not count them), as one generate call would
+            shrink = False
+            finished[:] = False
         for row, original in enumerate(live):
             if guard is not None:
                 blocked[original] |= bool(guard.blocked[row])
@@ -128,14 +141,6 @@ def _decode(
                 tokens[original] = answer[row].tolist()
         if bool(finished.all()):
             break
-        cache = getattr(out, CACHE_FIELD)
-        if not (isinstance(cache, DynamicCache) and all(type(layer) in ROW_SELECTABLE for layer in cache.layers)):
-            # rows cannot leave this cache: the whole batch goes on from it (finished rows' tokens after their
-            # stop id are cut, and the loop guard does not count them), as one generate call would
-            shrink = False
-            for original in live:
-                tokens[original] = None
-            finished[:] = False
         keep = (~finished).nonzero().squeeze(1)
         if shrink:
             cache.batch_select_indices(keep)

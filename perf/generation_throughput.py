@@ -56,7 +56,7 @@ def main() -> None:
         help="only: finished rows kept in the batch against dropped from it (base, and --adapter)",
     )
     ap.add_argument("--adapter", type=Path, help="with --drop-finished: a trained PEFT adapter, answered merged")
-    args = ap.parse_args()  # fmt: skip
+    args = ap.parse_args()
     domain = synth.load_domain(REPO / "benchmarks" / "banking")
     rows = synth.synthesize(domain, synth.SynthSettings()).splits["test"][: args.prompts]
     source = resolve_model("smollm2-135m")
