@@ -34,6 +34,11 @@ BAD = (
 )
 ALTERING = ("wrong_fact", "invented_amount", "invented_contact", "credential_request", "truncated")
 HELD_OUT = ("long_wrong", "generic")  # never in the verifier's training data: calibration tests generalisation
+# Bad kinds the domain verifier trains on that calibration does not probe: one or two sentences of another
+# intent's answer, so that short, fluent and beside the point is a bad answer it has seen (with whole
+# off-topic answers only, its short bad answers were all refusals or empty, and a short polite answer
+# that said nothing read as good).
+TRAINING_ONLY = ("off_topic_part",)
 # Sentences the generators insert; generic on purpose (no domain fact), and several of each so no
 # single string becomes the tell.
 AMOUNT_SENTENCES = (
@@ -101,7 +106,7 @@ def _truth(kind: str, row_refuses: bool, answer_refuses: bool, extra_facts: bool
     on_topic = kind in (*GOOD, "wrong_fact", "invented_amount", "invented_contact", "credential_request", "truncated")
     complete = kind in (*GOOD, "invented_amount", "invented_contact", "credential_request")
     unsupported = kind in ("wrong_fact", "invented_amount", "invented_contact", "long_wrong") or (
-        kind == "off_topic" and extra_facts
+        kind in ("off_topic", "off_topic_part") and extra_facts
     )
     # without a reference, "not the bank's policy": another intent's facts are still policy
     invented = kind in ("wrong_fact", "invented_amount", "invented_contact")
@@ -156,12 +161,29 @@ class ProbeMaker:
         return reworded_surely(row["response"], self.rng(row, "reworded")) if row["response"].strip() else None
 
     # -- bad answers --------------------------------------------------------------------------
-    def off_topic(self, row: dict) -> str | None:
-        rng = self.rng(row, "off_topic")
-        others = [r for r in self.pool if r["category"] != row["category"]] or [
-            r for r in self.pool if r["intent"] != row["intent"]
+    def _other_answer(self, row: dict, kind: str, helps: bool = False) -> str | None:
+        """Another category's answer (another intent's if there is no other category); `helps`: of an
+        intent that is not refused, so that a part of it never has to be judged as a refusal or not."""
+        rng = self.rng(row, kind)
+        pool = [r for r in self.pool if not (helps and _refuses(self.domain, r["intent"]))]
+        others = [r for r in pool if r["category"] != row["category"]] or [
+            r for r in pool if r["intent"] != row["intent"]
         ]
         return rng.choice(others)["response"] if others else None
+
+    def off_topic(self, row: dict) -> str | None:
+        return self._other_answer(row, "off_topic")
+
+    def off_topic_part(self, row: dict) -> str | None:
+        """One or two adjacent sentences of another intent's answer (training only: TRAINING_ONLY)."""
+        other = self._other_answer(row, "off_topic_part", helps=True)
+        parts = sentences(other or "")
+        if len(parts) < 2:
+            return None
+        rng = self.rng(row, "off_topic_part:cut")
+        size = rng.randint(1, min(2, len(parts) - 1))
+        at = rng.randrange(len(parts) - size + 1)
+        return " ".join(parts[at : at + size])
 
     def wrong_fact(self, row: dict, source: str | None = None) -> str | None:
         text = source or row["response"]
@@ -286,10 +308,14 @@ class ProbeMaker:
                 kind, row_refuses
             )
             extra = False
-            if kind == "off_topic":
-                source = next((r for r in self.pool if r["response"] == answer), None)
+            if kind in ("off_topic", "off_topic_part"):
+                whole = kind == "off_topic"  # a part states only the facts in its own sentences
+                source = next(
+                    (r for r in self.pool if (r["response"] == answer if whole else answer in r["response"])), None
+                )
                 answer_refuses = bool(source and _refuses(self.domain, source["intent"]))
                 mine = {f["value"] for f in row.get("facts") or []}
-                extra = bool(source and any(f["value"] not in mine for f in source.get("facts") or []))
+                theirs = [f["value"] for f in (source or {}).get("facts") or [] if whole or f["value"] in answer]
+                extra = any(v not in mine for v in theirs)
             out.append(Probe(kind, answer, _truth(kind, row_refuses, answer_refuses, extra)))
         return out

@@ -30,12 +30,12 @@ import re
 from dataclasses import asdict, dataclass
 
 from judge import _rubric as rubric
-from judge._probes import BAD, GOOD, HELD_OUT, ProbeMaker
+from judge._probes import BAD, GOOD, HELD_OUT, TRAINING_ONLY, ProbeMaker
 from judge._requests import rubric_question
 from judge._wording import reword
 from synth import Domain
 
-TRAINED_KINDS = tuple(k for k in GOOD + BAD if k not in HELD_OUT)
+TRAINED_KINDS = tuple(k for k in GOOD + BAD if k not in HELD_OUT) + TRAINING_ONLY
 # kinds not reworded: fixed short texts, and a cut answer (a courtesy sentence after it would hide the cut)
 UNWORDED = ("empty", "refusal", "truncated")
 WORD = re.compile(r"[a-z0-9£$€%]+")
