@@ -142,11 +142,10 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
     if note:
         notes.append(note)
     counts = {"tokens": 0, "slots": 0}
-    head_on_labels_only = supports_completion_logits(model)  # train/_head.py
 
     class CountingTrainer(Trainer):
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            if head_on_labels_only and self.args.n_gpu <= 1:  # nn.DataParallel would split the positions too
+            if head_on_labels_only:
                 inputs = completion_only(inputs)
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
 
@@ -203,6 +202,9 @@ def run(dataset_dir: Path, recipe: Recipe, out: Path, merge: bool = False, progr
         disable_tqdm=progress is not True,
         dataloader_num_workers=0,
     )
+    # train/_head.py; not under nn.DataParallel (one process driving several GPUs), which would split the
+    # kept positions too. One flag for the loss and for what metrics.json records.
+    head_on_labels_only = supports_completion_logits(model) and args.n_gpu <= 1
     log_path = out / "train_log.jsonl"
     trainer = CountingTrainer(
         model=model,
