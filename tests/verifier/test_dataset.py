@@ -111,3 +111,37 @@ def test_each_answer_is_one_row_with_all_its_questions(examples):
         # one answer, several questions: everything before the question is the same
         assert len({u.rsplit("Question:", 1)[0] for u in users}) == 1
         assert len({u.rsplit("Question:", 1)[1] for u in users}) == len(users)
+
+
+def test_short_off_topic_parts_are_trained_on_but_never_probed(splits, examples):
+    """The training-only kind: one or two sentences of another intent's (not refused) answer, judged
+    as not addressing the request and not complete, as stating an unsupported fact only where its own
+    sentences state a value the row's facts lack, and as a wrong refusal only where the row's request
+    should be refused (the part helps with something); calibration never shows it."""
+    from judge._probes import BAD, GOOD, TRAINING_ONLY, ProbeMaker, sentences
+
+    domain, data = splits
+    assert TRAINING_ONLY == ("off_topic_part",) and not set(TRAINING_ONLY) & set(GOOD + BAD + HELD_OUT)
+    parts = [e for e in examples["train"] if e["kind"] == "off_topic_part"]
+    assert parts and {e["item"] for e in parts} >= {"addresses", "complete"}
+    assert all(e["label"] == "no" for e in parts if e["item"] in ("addresses", "complete"))
+    maker = ProbeMaker(domain, data["train"], 0)
+    refused = {i.name for i in domain.intents if i.checks.get("refuse")}
+    rows = data["train"][::3]  # rows come in intent order: a spread over every category
+    made = [(row, p) for row in rows for p in maker.probes(row, ("off_topic_part",))]
+    assert len(made) > 0.9 * len(rows) and {row["intent"] for row, _ in made} & refused
+    truths = {"unsupported": set(), "refusal": set()}
+    for row, probe in made:
+        source = [r for r in data["train"] if probe.answer in r["response"] and r["intent"] != row["intent"]]
+        size = len(sentences(probe.answer))
+        assert size in (1, 2) and any(
+            r["intent"] not in refused and len(sentences(r["response"])) > size for r in source
+        ), probe.answer
+        mine = {f["value"] for f in row["facts"]}
+        extra = any(f["value"] in probe.answer and f["value"] not in mine for f in source[0]["facts"])
+        assert probe.truth["addresses"] == probe.truth["complete"] == "no"
+        assert probe.truth["unsupported"] == ("yes" if extra else "no")
+        assert probe.truth["refusal"] == ("yes" if row["intent"] in refused else "no")
+        for key in truths:
+            truths[key].add(probe.truth[key])
+    assert truths == {"unsupported": {"yes", "no"}, "refusal": {"yes", "no"}}  # both ways, so each check can fail
