@@ -33,6 +33,7 @@ BAD = (
     "long_wrong",  # fluent policy text about something else
 )
 ALTERING = ("wrong_fact", "invented_amount", "invented_contact", "credential_request", "truncated")
+INSERTING = ("invented_amount", "invented_contact", "credential_request")  # the altering kinds that add a sentence
 HELD_OUT = ("long_wrong", "generic")  # never in the verifier's training data: calibration tests generalisation
 # Bad kinds the domain verifier trains on that calibration does not probe: one or two sentences of another
 # intent's answer, so that short, fluent and beside the point is a bad answer it has seen (with whole
@@ -83,6 +84,7 @@ class Probe:
     kind: str  # one of GOOD or BAD
     answer: str
     truth: dict[str, str]  # rubric item -> "yes"/"no": what a correct judge answers for this answer
+    altered: str = ""  # the kinds in ALTERING: what they alter, "alternative" or "reference"
 
 
 def sentences(text: str) -> list[str]:
@@ -134,6 +136,7 @@ class ProbeMaker:
         self.kinds = {k: domain.policy.kind(k) for k in self.facts}
         self.intents = {i.name: i for i in domain.intents}
         self.credentials = tuple(domain.checks.get("credentials") or DEFAULT_CREDENTIALS)
+        self.helping = [r for r in pool if not _refuses(domain, r["intent"])]  # rows of intents not refused
 
     def rng(self, row: dict, kind: str) -> random.Random:
         return random.Random(f"{self.seed}:{row.get('id', row['query'])}:{kind}")
@@ -161,29 +164,33 @@ class ProbeMaker:
         return reworded_surely(row["response"], self.rng(row, "reworded")) if row["response"].strip() else None
 
     # -- bad answers --------------------------------------------------------------------------
-    def _other_answer(self, row: dict, kind: str, helps: bool = False) -> str | None:
-        """Another category's answer (another intent's if there is no other category); `helps`: of an
-        intent that is not refused, so that a part of it never has to be judged as a refusal or not."""
-        rng = self.rng(row, kind)
-        pool = [r for r in self.pool if not (helps and _refuses(self.domain, r["intent"]))]
+    def _other_row(self, row: dict, kind: str) -> dict | None:
+        """The pool row whose answer `kind` shows: another category's (another intent's if there is no
+        other category); for `off_topic_part`, of an intent that is not refused, so that a part of it
+        never has to be judged as a refusal or not. Seeded by row and kind: the same row every call."""
+        pool = self.helping if kind == "off_topic_part" else self.pool
         others = [r for r in pool if r["category"] != row["category"]] or [
             r for r in pool if r["intent"] != row["intent"]
         ]
-        return rng.choice(others)["response"] if others else None
+        return self.rng(row, kind).choice(others) if others else None
 
     def off_topic(self, row: dict) -> str | None:
-        return self._other_answer(row, "off_topic")
+        other = self._other_row(row, "off_topic")
+        return other["response"] if other else None
 
     def off_topic_part(self, row: dict) -> str | None:
-        """One or two adjacent sentences of another intent's answer (training only: TRAINING_ONLY)."""
-        other = self._other_answer(row, "off_topic_part", helps=True)
-        parts = sentences(other or "")
+        """One or two adjacent sentences of another intent's answer (training only: TRAINING_ONLY), none
+        of them a sentence of the row's own reference (some sentences occur word for word in the answers
+        of two intents: such a part would be on topic, labelled off)."""
+        other = self._other_row(row, "off_topic_part")
+        parts = sentences(other["response"] if other else "")
         if len(parts) < 2:
             return None
         rng = self.rng(row, "off_topic_part:cut")
         size = rng.randint(1, min(2, len(parts) - 1))
-        at = rng.randrange(len(parts) - size + 1)
-        return " ".join(parts[at : at + size])
+        own = set(sentences(row["response"]))
+        starts = [at for at in range(len(parts) - size + 1) if not own & set(parts[at : at + size])]
+        return " ".join(parts[(at := rng.choice(starts)) : at + size]) if starts else None
 
     def wrong_fact(self, row: dict, source: str | None = None) -> str | None:
         text = source or row["response"]
@@ -241,6 +248,14 @@ class ProbeMaker:
         rng = self.rng(row, "credential_request")
         sentence = rng.choice(CREDENTIAL_SENTENCES).format(x=rng.choice(self.credentials))
         return self._insert(row, "credential_request", sentence, source)
+
+    def courtesy_twin(self, row: dict, kind: str, source: str | None = None) -> str:
+        """A good answer: the one `kind` (of INSERTING) makes from `source` (None: the reference), with a
+        courtesy sentence (judge/_wording.py) in the place of its defect, so the two differ by what the
+        inserted sentence says alone, not by length or position (the verifier's training pairs them)."""
+        from ._wording import CLOSERS, OPENERS
+
+        return self._insert(row, kind, self.rng(row, f"{kind}:twin").choice(OPENERS + CLOSERS), source)
 
     def refusal(self, row: dict) -> str | None:
         if _refuses(self.domain, row["intent"]):
@@ -309,13 +324,12 @@ class ProbeMaker:
             )
             extra = False
             if kind in ("off_topic", "off_topic_part"):
-                whole = kind == "off_topic"  # a part states only the facts in its own sentences
-                source = next(
-                    (r for r in self.pool if (r["response"] == answer if whole else answer in r["response"])), None
-                )
-                answer_refuses = bool(source and _refuses(self.domain, source["intent"]))
+                source = self._other_row(row, kind) or {}  # the row the answer was taken from
+                answer_refuses = bool(source) and _refuses(self.domain, source["intent"])
                 mine = {f["value"] for f in row.get("facts") or []}
-                theirs = [f["value"] for f in (source or {}).get("facts") or [] if whole or f["value"] in answer]
+                # a part states only the facts in its own sentences
+                theirs = [f["value"] for f in source.get("facts") or [] if kind == "off_topic" or f["value"] in answer]
                 extra = any(v not in mine for v in theirs)
-            out.append(Probe(kind, answer, _truth(kind, row_refuses, answer_refuses, extra)))
+            altered = ("alternative" if base else "reference") if kind in ALTERING else ""
+            out.append(Probe(kind, answer, _truth(kind, row_refuses, answer_refuses, extra), altered))
         return out

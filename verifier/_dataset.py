@@ -9,6 +9,13 @@ correct judge gives, one token: yes or no.
 - Swap balance: for every rubric item (and reference mode) half the rows are yes, half no.
 - Length balance: each row of the side that flags a defect is matched with a row of the other
   side of the nearest answer length, so answer length alone cannot tell the labels apart.
+- Minimal pairs (`minimal_pairs`, on): an altered answer is matched instead with the good answer
+  of its row that differs from it by the defect alone: an inserted amount, contact or credential
+  request with the same answer holding a courtesy sentence in that place (`courtesy_twin`, a good
+  kind made only here), a changed fact or a cut with the answer it altered. Matched by length
+  alone, a copy of the reference with a contact inserted or cut short was paired with any answer
+  of about its length, and the verifier at 8844ffe rated such copies as well as a correct answer
+  in other words (README, "The domain verifier").
 - Copy balance (`copy_balance`, off by default): the match is the nearest in answer length AND in
   the share of the answer's words found in the reference shown (`copied`). Without it, "reads like
   the reference" orders the labels of the unsupported, refusal and secret questions (a near copy of
@@ -30,12 +37,14 @@ import re
 from dataclasses import asdict, dataclass
 
 from judge import _rubric as rubric
-from judge._probes import BAD, GOOD, HELD_OUT, TRAINING_ONLY, ProbeMaker
+from judge._probes import BAD, GOOD, HELD_OUT, INSERTING, TRAINING_ONLY, ProbeMaker, _refuses, _truth
 from judge._requests import rubric_question
 from judge._wording import reword
 from synth import Domain
 
 TRAINED_KINDS = tuple(k for k in GOOD + BAD if k not in HELD_OUT) + TRAINING_ONLY
+# a good answer made only here, as the partner of an inserted-sentence answer (`minimal_pairs`)
+TWIN = "courtesy_twin"
 # kinds not reworded: fixed short texts, and a cut answer (a courtesy sentence after it would hide the cut)
 UNWORDED = ("empty", "refusal", "truncated")
 WORD = re.compile(r"[a-z0-9£$€%]+")
@@ -57,9 +66,14 @@ class VerifierData:
     # chance the reference shown, and each answer, is reworded (_wording.py); off: 0.5 measured worse
     # (0.60 of the 384 calibration pairs against 0.68 without; README, "The domain verifier")
     reworded: float = 0.0
-    # match rows on the answer's share of words from the reference too: off, measured (README, "The domain
-    # verifier"): it lifts the near misses (swapped fact 0.49 -> 0.76) but not the overall 0.68 (0.60)
+    # match rows on the answer's share of words from the reference too (where `minimal_pairs` finds no partner):
+    # off, measured (README, "The domain verifier"): it lifts the near misses (swapped fact 0.49 -> 0.76) but
+    # not the overall 0.68 (0.60)
     copy_balance: bool = False
+    # match each altered answer with the good answer it alters (`_balanced`), so that a pair differs by the
+    # defect alone: the verifier at 8844ffe rated a copy of the reference with a contact, amount or fact
+    # changed, or cut short, as well as or better than a correct answer in other words (README)
+    minimal_pairs: bool = True
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -77,12 +91,32 @@ def _candidates(maker: ProbeMaker, domain: Domain, rows: list[dict], settings: V
         shown = reword(row["response"], rng) if rng.random() < settings.reworded else row["response"]
         # a domain made from a source has no intents: no other wording of the reply, only reordered good answers
         wordings = intents[row["intent"]].responses if row["intent"] in intents else ()
+        made = []
         for p in maker.probes(row, TRAINED_KINDS, wordings=wordings, defect_base="mixed"):
             answer = p.answer
             if p.kind not in UNWORDED and rng.random() < settings.reworded:
                 answer = reword(answer, rng)
-            out.append({"row": row, "reference": shown, "kind": p.kind, "answer": answer, "truth": p.truth,
-                        "words": len(answer.split()), "copied": copied(answer, shown)})  # fmt: skip
+            made.append({"row": row, "reference": shown, "kind": p.kind, "answer": answer, "truth": p.truth,
+                         "words": len(answer.split()), "copied": copied(answer, shown),
+                         "altered": p.altered})  # fmt: skip
+        # an altered answer's partner, a good answer of the row that differs from it by the defect alone:
+        # for an inserted sentence, the same answer with a courtesy sentence there instead (a good kind of
+        # its own, TWIN); for a changed fact or a cut, the alternative it altered or, where it altered the
+        # reference, the reference's sentences reordered
+        good = {c["kind"]: c["answer"] for c in made if c["kind"] in ("alternative", "reordered")}
+        row_refuses = _refuses(domain, row["intent"])
+        twins = []
+        for c in made:
+            altered = c.pop("altered")
+            c["partner"] = good.get({"alternative": "alternative", "reference": "reordered"}.get(altered, ""))
+            if settings.minimal_pairs and c["kind"] in INSERTING:
+                base = good.get("alternative") if altered == "alternative" else None
+                twin = maker.courtesy_twin(row, c["kind"], base)
+                c["partner"] = twin
+                twins.append({**c, "kind": TWIN, "answer": twin, "truth": _truth("alternative", row_refuses,
+                              row_refuses, False), "words": len(twin.split()), "copied": copied(twin, shown),
+                              "partner": None})  # fmt: skip
+        out += made + twins
     return out
 
 
@@ -103,12 +137,15 @@ def _balanced(
     rng: random.Random,
     close_only: bool = False,
     copy_balance: bool = False,
+    minimal_pairs: bool = False,
 ) -> list[tuple[dict, str]]:
     """`quota` (candidate, label) pairs for one item: half flag the defect (`defect` is the label a bad
     answer gets), drawn evenly over the answer kinds that have it; each matched with the nearest
     candidate of the other label (`_distance`: answer length, and with `copy_balance` the share
-    copied from the reference), without replacement. `close_only`: a pair whose lengths differ by
-    more than a quarter (and 2 words), or whose copied shares by more than 0.2, is left out."""
+    copied from the reference), without replacement. `minimal_pairs`: an altered answer (a wrong fact,
+    an inserted sentence, a cut) is matched with its `partner`, the good answer it differs from by the
+    defect alone, while that one is free. `close_only`: a pair whose lengths differ by more than a
+    quarter (and 2 words), or whose copied shares by more than 0.2, is left out."""
     flagged = [c for c in pool if c["truth"][key] == defect]
     other = sorted((c for c in pool if c["truth"][key] != defect), key=lambda c: (c["words"], rng.random()))
     by_kind: dict[str, list[dict]] = {}
@@ -122,6 +159,7 @@ def _balanced(
             if by_kind[kind] and len(picked) < quota // 2:
                 picked.append(by_kind[kind].pop())
     free = list(range(len(other)))
+    where = {(o["row"]["id"], o["answer"]): j for j, o in enumerate(other)}
     out = []
     clean = "yes" if defect == "no" else "no"
     for c in picked:
@@ -132,7 +170,8 @@ def _balanced(
             o = other[free[k]]
             return (_distance(c, o, copy_balance), *((0, k) if o["words"] >= c["words"] else (1, -k)))
 
-        at = min(range(len(free)), key=rank)
+        j = where.get((c["row"]["id"], c["partner"])) if minimal_pairs and c["partner"] else None
+        at = free.index(j) if j in free else min(range(len(free)), key=rank)
         match = other[free[at]]
         if close_only and (abs(match["words"] - c["words"]) > 2 + c["words"] // 4
                            or (copy_balance and abs(match["copied"] - c["copied"]) > 0.2)):  # fmt: skip
@@ -186,7 +225,9 @@ def verifier_rows(domain: Domain, train_rows: list[dict], settings: VerifierData
             for item in chosen:
                 defect = "no" if item.good == "yes" else "yes"
                 key = rubric.truth_key(item, with_reference)
-                for c, label in _balanced(pool, key, defect, quota, rng, copy_balance=settings.copy_balance):
+                balanced = _balanced(pool, key, defect, quota, rng, copy_balance=settings.copy_balance,
+                                     minimal_pairs=settings.minimal_pairs)  # fmt: skip
+                for c, label in balanced:
                     examples.append(_example(c, label, item, with_reference))
                     answers.setdefault(examples[-1]["group"], (c, with_reference))
         # the other questions about the chosen answers, as balanced as the core: per item half flag

@@ -13,6 +13,7 @@ from judge import _rubric as rubric
 from judge._probes import HELD_OUT
 from tests.conftest import BANKING
 from verifier import TRAINED_KINDS, VerifierData, verifier_rows
+from verifier._dataset import TWIN
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def test_trained_without_held_out_kinds_or_test_items(splits, examples):
     test = data["test"]
     rows = examples["train"] + examples["validation"]
     assert not set(HELD_OUT) & set(TRAINED_KINDS)
-    assert {e["kind"] for e in rows} <= set(TRAINED_KINDS) and not {e["kind"] for e in rows} & set(HELD_OUT)
+    assert {e["kind"] for e in rows} <= {*TRAINED_KINDS, TWIN} and not {e["kind"] for e in rows} & set(HELD_OUT)
     train_ids = {r["id"] for r in data["train"]}
     assert {e["source_id"] for e in rows} <= train_ids
     assert not {e["source_id"] for e in rows} & {r["id"] for r in test}
@@ -81,7 +82,9 @@ def test_copy_balance_removes_copying_as_a_shortcut(splits, examples):
     # the default 1,000 train rows: at 300 only a handful of rows come from the refusing intents, too few
     # for the refusal question's AUC to be more than noise
     train_rows = synth.synthesize(domain, synth.SynthSettings.sized(1000, seed=0)).splits["train"]
-    balanced = verifier_rows(domain, train_rows, VerifierData(examples=800, copy_balance=True))["train"]
+    balanced = verifier_rows(domain, train_rows, VerifierData(examples=800, copy_balance=True, minimal_pairs=False))[
+        "train"
+    ]
     for item in ("unsupported", "refusal", "secret"):
         assert 0.35 <= _label_auc(balanced, "copied")[item] <= 0.65, item
 
@@ -137,6 +140,7 @@ def test_short_off_topic_parts_are_trained_on_but_never_probed(splits, examples)
         assert size in (1, 2) and any(
             r["intent"] not in refused and len(sentences(r["response"])) > size for r in source
         ), probe.answer
+        assert not set(sentences(probe.answer)) & set(sentences(row["response"]))  # never a sentence of its own
         mine = {f["value"] for f in row["facts"]}
         extra = any(f["value"] in probe.answer and f["value"] not in mine for f in source[0]["facts"])
         assert probe.truth["addresses"] == probe.truth["complete"] == "no"
@@ -145,3 +149,38 @@ def test_short_off_topic_parts_are_trained_on_but_never_probed(splits, examples)
         for key in truths:
             truths[key].add(probe.truth[key])
     assert truths == {"unsupported": {"yes", "no"}, "refusal": {"yes", "no"}}  # both ways, so each check can fail
+
+
+def test_an_altered_answer_is_paired_with_the_good_answer_it_alters(splits, examples):
+    """Minimal pairs: an inserted amount, contact or credential request is matched with the same answer
+    with a courtesy sentence in its place, a changed fact or a cut with the good answer it altered;
+    so the two sides of such a pair differ by the defect alone. Without `minimal_pairs`, no twin."""
+    from judge._probes import INSERTING, sentences
+    from judge._wording import CLOSERS, OPENERS
+
+    domain, data = splits
+    rows = examples["train"]
+    by_group = {}
+    for e in rows:
+        by_group.setdefault((e["source_id"], e["item"], e["with_reference"]), []).append(e)
+    twins = [e for e in rows if e["kind"] == TWIN]
+    assert twins and all(e["label"] == ("yes" if rubric.BY_NAME[e["item"]].good == "yes" else "no") for e in twins)
+    paired = 0
+    for e in (e for e in rows if e["kind"] in INSERTING and not e["extra"] and e["item"] in ("unsupported", "secret")):
+        answer = e["input"].split("Answer to review:\n", 1)[1].rsplit("\n\nQuestion:", 1)[0]
+        for t in by_group[(e["source_id"], e["item"], e["with_reference"])]:
+            if t["kind"] != TWIN or t["label"] == e["label"]:
+                continue
+            twin = t["input"].split("Answer to review:\n", 1)[1].rsplit("\n\nQuestion:", 1)[0]
+            a, b = sentences(answer), sentences(twin)
+            diff = [(x, y) for x, y in zip(a, b, strict=False) if x != y]
+            if len(a) == len(b) and len(diff) == 1 and diff[0][1] in OPENERS + CLOSERS:
+                paired += 1
+                break
+    assert paired > 0.6 * sum(e["kind"] in INSERTING and not e["extra"] and e["item"] in ("unsupported", "secret")
+                              for e in rows)  # fmt: skip
+    # a cut is paired with the uncut answer it was cut from (the alternative, or the reference reordered)
+    cuts = [e for e in rows if e["kind"] == "truncated" and e["item"] == "complete" and not e["extra"]]
+    assert cuts
+    plain = verifier_rows(domain, data["train"], VerifierData(examples=400, minimal_pairs=False))["train"]
+    assert not any(e["kind"] == TWIN for e in plain)
