@@ -8,8 +8,15 @@
    is missing) against the untrained SmolLM2 with the 1-10 prompt (single-ref-v1), each served by
    llama.cpp on 127.0.0.1. A judgment is one answer judged (all its rubric items, or one rating).
 
+3. `--cost JUDGMENTS.jsonl`: where one rubric request's time goes, in process (llama-cpp-python's
+   `Llama`, no HTTP), on the first N prompts of a run's judgments: the shipped verifier (base GGUF
+   + LoRA GGUF) as the server runs it (`logits_all`, the yes/no grammar, top logprobs) against the
+   same without logprobs (`logits_all` off: what the one token alone would cost), per rubric item;
+   then the run's judge time at those rates: what no server setting can go below.
+
     python perf/judge_throughput.py [--requests 96] [--concurrency 16]
     python perf/judge_throughput.py --local [--answers 40]
+    python perf/judge_throughput.py --cost results/banking/RUN/judgments.jsonl [--prompts 100]
 """
 
 from __future__ import annotations
@@ -69,13 +76,59 @@ def local_judges(n: int) -> None:
     print(f"ratio: verifier / untrained 1-10 judgments per second = {slow / fast:.2f}x")
 
 
+def request_cost(judgments: Path, n: int, lora: Path | None) -> None:
+    """Seconds per rubric request by item, with and without logprobs, on the first n prompts of a run."""
+    import json
+
+    import llama_cpp
+
+    from judge import _rubric as rubric
+    from train._sources import gguf_path
+
+    if lora is None:
+        shipped = sorted(
+            (Path(__file__).resolve().parents[1] / "benchmarks" / "banking" / "prebuilt").glob("verifier-*")
+        )
+        lora = shipped[-1] / "lora.gguf"
+    with open(judgments) as f:
+        records = [json.loads(line) for line in f]
+    sample = records[:n]
+    rates = {}
+    for name, logprobs in (("as served: logprobs (logits_all)", True), ("the token alone (no logprobs)", False)):
+        llm = llama_cpp.Llama(str(gguf_path("smollm2-135m")), n_ctx=4096, n_threads=2, lora_path=str(lora),
+                              logits_all=logprobs, verbose=False)  # fmt: skip
+        grammar = llama_cpp.LlamaGrammar.from_string(rubric.GRAMMAR, verbose=False)
+        per: dict[str, list[float]] = {}
+        for r in sample:
+            start = time.perf_counter()
+            top = rubric.TOP_LOGPROBS if logprobs else None
+            llm.create_chat_completion(r["prompt"], max_tokens=1, temperature=0, grammar=grammar,
+                                       logprobs=logprobs, top_logprobs=top)  # fmt: skip
+            per.setdefault(r["rubric_item"], []).append(time.perf_counter() - start)
+        del llm
+        rates[name] = {item: sum(v) / len(v) for item, v in per.items()}
+        print(f"{name:34s} " + "  ".join(f"{k} {v:.3f} s" for k, v in rates[name].items()))
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r["rubric_item"]] = counts.get(r["rubric_item"], 0) + 1
+    served, bare = (sum(counts[k] * rate.get(k, 0.0) for k in counts) for rate in rates.values())
+    print(f"the run's {len(records)} requests at these rates: {served:.0f} s as served, {bare:.0f} s without "
+          f"logprobs (ratio {served / bare:.2f}x); its judge stage's wall time is in its results.json")  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--requests", type=int, default=96)
     ap.add_argument("--concurrency", type=int, default=JudgeEndpoint.concurrency)
     ap.add_argument("--local", action="store_true", help="the local verifier vs the untrained 1-10 judge")
     ap.add_argument("--answers", type=int, default=40, help="with --local: answers each judge judges")
+    ap.add_argument("--cost", type=Path, help="a run's judgments.jsonl: seconds per rubric request, in process")
+    ap.add_argument("--prompts", type=int, default=100, help="with --cost: prompts timed (from the first)")
+    ap.add_argument("--lora", type=Path, help="with --cost: the verifier's LoRA GGUF (default: the shipped one)")
     args = ap.parse_args()
+    if args.cost:
+        request_cost(args.cost, args.prompts, args.lora)
+        return
     if args.local:
         local_judges(args.answers)
         return
