@@ -111,6 +111,8 @@ def request_cost(judgments: Path, n: int, lora: Path | None) -> None:
     counts: dict[str, int] = {}
     for r in records:
         counts[r["rubric_item"]] = counts.get(r["rubric_item"], 0) + 1
+    if missing := set(counts) - set(next(iter(rates.values()))):
+        raise SystemExit(f"--prompts {n} times no request of {', '.join(sorted(missing))}: time more prompts")
     served, bare = (sum(counts[k] * rate.get(k, 0.0) for k in counts) for rate in rates.values())
     print(f"the run's {len(records)} requests at these rates: {served:.0f} s as served, {bare:.0f} s without "
           f"logprobs (ratio {served / bare:.2f}x); its judge stage's wall time is in its results.json")  # fmt: skip

@@ -179,8 +179,17 @@ def test_an_altered_answer_is_paired_with_the_good_answer_it_alters(splits, exam
                 break
     assert paired > 0.6 * sum(e["kind"] in INSERTING and not e["extra"] and e["item"] in ("unsupported", "secret")
                               for e in rows)  # fmt: skip
+
     # a cut is paired with the uncut answer it was cut from (the alternative, or the reference reordered)
+    def answer(e: dict) -> str:
+        return e["input"].split("Answer to review:\n", 1)[1].rsplit("\n\nQuestion:", 1)[0]
+
     cuts = [e for e in rows if e["kind"] == "truncated" and e["item"] == "complete" and not e["extra"]]
-    assert cuts
+    uncut = 0
+    for e in cuts:
+        others = [t for t in by_group[(e["source_id"], "complete", e["with_reference"])] if t["label"] == "yes"]
+        # cut from the alternative: that alternative begins with it; cut from the reference: the reordered one
+        uncut += any(answer(t).startswith(answer(e)) or t["kind"] == "reordered" for t in others)
+    assert cuts and uncut > 0.6 * len(cuts), (uncut, len(cuts))
     plain = verifier_rows(domain, data["train"], VerifierData(examples=400, minimal_pairs=False))["train"]
     assert not any(e["kind"] == TWIN for e in plain)
