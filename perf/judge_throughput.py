@@ -79,6 +79,7 @@ def local_judges(n: int) -> None:
 def request_cost(judgments: Path, n: int, lora: Path | None) -> None:
     """Seconds per rubric request by item, with and without logprobs, on the first n prompts of a run."""
     import json
+    from collections import Counter
 
     import llama_cpp
 
@@ -99,21 +100,19 @@ def request_cost(judgments: Path, n: int, lora: Path | None) -> None:
                               logits_all=logprobs, verbose=False)  # fmt: skip
         grammar = llama_cpp.LlamaGrammar.from_string(rubric.GRAMMAR, verbose=False)
         per: dict[str, list[float]] = {}
+        top = rubric.TOP_LOGPROBS if logprobs else None
         for r in sample:
             start = time.perf_counter()
-            top = rubric.TOP_LOGPROBS if logprobs else None
             llm.create_chat_completion(r["prompt"], max_tokens=1, temperature=0, grammar=grammar,
                                        logprobs=logprobs, top_logprobs=top)  # fmt: skip
             per.setdefault(r["rubric_item"], []).append(time.perf_counter() - start)
         del llm
         rates[name] = {item: sum(v) / len(v) for item, v in per.items()}
         print(f"{name:34s} " + "  ".join(f"{k} {v:.3f} s" for k, v in rates[name].items()))
-    counts: dict[str, int] = {}
-    for r in records:
-        counts[r["rubric_item"]] = counts.get(r["rubric_item"], 0) + 1
+    counts = Counter(r["rubric_item"] for r in records)
     if missing := set(counts) - set(next(iter(rates.values()))):
         raise SystemExit(f"--prompts {n} times no request of {', '.join(sorted(missing))}: time more prompts")
-    served, bare = (sum(counts[k] * rate.get(k, 0.0) for k in counts) for rate in rates.values())
+    served, bare = (sum(counts[k] * rate[k] for k in counts) for rate in rates.values())
     print(f"the run's {len(records)} requests at these rates: {served:.0f} s as served, {bare:.0f} s without "
           f"logprobs (ratio {served / bare:.2f}x); its judge stage's wall time is in its results.json")  # fmt: skip
 

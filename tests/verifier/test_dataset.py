@@ -158,6 +158,9 @@ def test_an_altered_answer_is_paired_with_the_good_answer_it_alters(splits, exam
     from judge._probes import INSERTING, sentences
     from judge._wording import CLOSERS, OPENERS
 
+    def answer(e: dict) -> str:  # the answer reviewed in a row's prompt (judge/_rubric.py's template)
+        return e["input"].split("Answer to review:\n", 1)[1].rsplit("\n\nQuestion:", 1)[0]
+
     domain, data = splits
     rows = examples["train"]
     by_group = {}
@@ -167,12 +170,10 @@ def test_an_altered_answer_is_paired_with_the_good_answer_it_alters(splits, exam
     assert twins and all(e["label"] == ("yes" if rubric.BY_NAME[e["item"]].good == "yes" else "no") for e in twins)
     paired = 0
     for e in (e for e in rows if e["kind"] in INSERTING and not e["extra"] and e["item"] in ("unsupported", "secret")):
-        answer = e["input"].split("Answer to review:\n", 1)[1].rsplit("\n\nQuestion:", 1)[0]
         for t in by_group[(e["source_id"], e["item"], e["with_reference"])]:
             if t["kind"] != TWIN or t["label"] == e["label"]:
                 continue
-            twin = t["input"].split("Answer to review:\n", 1)[1].rsplit("\n\nQuestion:", 1)[0]
-            a, b = sentences(answer), sentences(twin)
+            a, b = sentences(answer(e)), sentences(answer(t))
             diff = [(x, y) for x, y in zip(a, b, strict=False) if x != y]
             if len(a) == len(b) and len(diff) == 1 and diff[0][1] in OPENERS + CLOSERS:
                 paired += 1
@@ -181,9 +182,6 @@ def test_an_altered_answer_is_paired_with_the_good_answer_it_alters(splits, exam
                               for e in rows)  # fmt: skip
 
     # a cut is paired with the uncut answer it was cut from (the alternative, or the reference reordered)
-    def answer(e: dict) -> str:
-        return e["input"].split("Answer to review:\n", 1)[1].rsplit("\n\nQuestion:", 1)[0]
-
     cuts = [e for e in rows if e["kind"] == "truncated" and e["item"] == "complete" and not e["extra"]]
     uncut = 0
     for e in cuts:
