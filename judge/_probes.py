@@ -174,15 +174,16 @@ class ProbeMaker:
         ]
         return self.rng(row, kind).choice(others) if others else None
 
-    def off_topic(self, row: dict) -> str | None:
-        other = self._other_row(row, "off_topic")
+    def off_topic(self, row: dict, other: dict | None = None) -> str | None:
+        """Another row's answer: `other`, or `_other_row`'s draw."""
+        other = other or self._other_row(row, "off_topic")
         return other["response"] if other else None
 
-    def off_topic_part(self, row: dict) -> str | None:
-        """One or two adjacent sentences of another intent's answer (training only: TRAINING_ONLY), none
-        of them a sentence of the row's own reference (some sentences occur word for word in the answers
-        of two intents: such a part would be on topic, labelled off)."""
-        other = self._other_row(row, "off_topic_part")
+    def off_topic_part(self, row: dict, other: dict | None = None) -> str | None:
+        """One or two adjacent sentences of another intent's answer (`other`, or `_other_row`'s draw;
+        training only: TRAINING_ONLY), none of them a sentence of the row's own reference (some sentences
+        occur word for word in the answers of two intents: such a part would be on topic, labelled off)."""
+        other = other or self._other_row(row, "off_topic_part")
         parts = sentences(other["response"] if other else "")
         if len(parts) < 2:
             return None
@@ -309,12 +310,16 @@ class ProbeMaker:
             base = alt if self.rng(row, "defect_base").random() < 0.5 else None
         out = []
         for kind in kinds:
+            source = {}  # off_topic, off_topic_part: the row the answer is taken from, drawn once
             if kind == "alternative":
                 answer = alt
             elif kind == "reworded":  # only where no other good answer exists
                 answer = None if alt or self.reordered(row) else self.reworded(row)
             elif kind in ALTERING:
                 answer = getattr(self, kind)(row, base)
+            elif kind in ("off_topic", "off_topic_part"):
+                source = self._other_row(row, kind) or {}
+                answer = getattr(self, kind)(row, source) if source else None
             else:
                 answer = getattr(self, kind)(row)
             if answer is None:
@@ -324,8 +329,7 @@ class ProbeMaker:
             )
             extra = False
             if kind in ("off_topic", "off_topic_part"):
-                source = self._other_row(row, kind) or {}  # the row the answer was taken from
-                answer_refuses = bool(source) and _refuses(self.domain, source["intent"])
+                answer_refuses = _refuses(self.domain, source["intent"])
                 mine = {f["value"] for f in row.get("facts") or []}
                 # a part states only the facts in its own sentences
                 theirs = [f["value"] for f in source.get("facts") or [] if kind == "off_topic" or f["value"] in answer]

@@ -16,6 +16,10 @@ correct judge gives, one token: yes or no.
   alone, a copy of the reference with a contact inserted or cut short was paired with any answer
   of about its length, and the verifier at 8844ffe rated such copies as well as a correct answer
   in other words (README, "The domain verifier").
+- Near misses drawn more often (`near_miss_weight`, 3): when the rows that flag a defect are picked,
+  each kind that alters a good answer in one place (a swapped fact, an inserted sentence, a cut) is
+  drawn three times for each draw of a whole-answer defect (another intent's answer, an empty answer,
+  a refusal), which several questions flag at once anyway.
 - Copy balance (`copy_balance`, off by default): the match is the nearest in answer length AND in
   the share of the answer's words found in the reference shown (`copied`). Without it, "reads like
   the reference" orders the labels of the unsupported, refusal and secret questions (a near copy of
@@ -37,7 +41,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from judge import _rubric as rubric
-from judge._probes import BAD, GOOD, HELD_OUT, INSERTING, TRAINING_ONLY, ProbeMaker, _refuses, _truth
+from judge._probes import ALTERING, BAD, GOOD, HELD_OUT, INSERTING, TRAINING_ONLY, ProbeMaker, _refuses, _truth
 from judge._requests import rubric_question
 from judge._wording import reword
 from synth import Domain
@@ -60,7 +64,7 @@ def copied(answer: str, reference: str) -> float:
 
 @dataclass(frozen=True)
 class VerifierData:
-    examples: int = 800  # training rows (rubric questions), before the validation share
+    examples: int = 1200  # core training rows (rubric questions), before the validation share and the extra questions
     without_reference: float = 0.25  # share of rows asked without a reference
     validation: float = 0.08  # share of the train split's rows whose questions are kept for validation
     # chance the reference shown, and each answer, is reworded (_wording.py); off: 0.5 measured worse
@@ -74,6 +78,12 @@ class VerifierData:
     # defect alone: the verifier at 8844ffe rated a copy of the reference with a contact, amount or fact
     # changed, or cut short, as well as or better than a correct answer in other words (README)
     minimal_pairs: bool = True
+    # draws of a near miss (a kind in ALTERING: a wrong fact, an inserted sentence, a cut) for each draw of
+    # another bad kind, when the rows that flag a defect are picked: a whole-answer defect (another intent's
+    # answer, an empty one, a refusal) is flagged by several questions at once and differs from a good answer
+    # everywhere, a near miss by one sentence or value; with 1 (each kind alike), the near misses of the
+    # unsupported-fact question were 59 of its 166 rows flagging a defect, the other 107 off-topic answers
+    near_miss_weight: int = 3
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -103,20 +113,25 @@ def _candidates(maker: ProbeMaker, domain: Domain, rows: list[dict], settings: V
         # for an inserted sentence, the same answer with a courtesy sentence there instead (a good kind of
         # its own, TWIN); for a changed fact or a cut, the alternative it altered or, where it altered the
         # reference, the reference's sentences reordered
-        good = {c["kind"]: c["answer"] for c in made if c["kind"] in ("alternative", "reordered")}
+        good = {c["kind"]: c for c in made if c["kind"] in ("alternative", "reordered")}
         row_refuses = _refuses(domain, row["intent"])
-        twins = []
+        twins: dict[str, dict] = {}  # answer -> twin: two inserting kinds can draw the same place and sentence
         for c in made:
             altered = c.pop("altered")
-            c["partner"] = good.get({"alternative": "alternative", "reference": "reordered"}.get(altered, ""))
-            if settings.minimal_pairs and c["kind"] in INSERTING:
-                base = good.get("alternative") if altered == "alternative" else None
-                twin = maker.courtesy_twin(row, c["kind"], base)
+            c["partner"] = None
+            if not settings.minimal_pairs or not altered:
+                continue
+            partner = good.get({"alternative": "alternative", "reference": "reordered"}[altered])
+            c["partner"] = partner["answer"] if partner else None
+            if c["kind"] in INSERTING:
+                twin = maker.courtesy_twin(row, c["kind"], good["alternative"]["answer"] if altered == "alternative"
+                                           else None)  # fmt: skip
                 c["partner"] = twin
-                twins.append({**c, "kind": TWIN, "answer": twin, "truth": _truth("alternative", row_refuses,
-                              row_refuses, False), "words": len(twin.split()), "copied": copied(twin, shown),
-                              "partner": None})  # fmt: skip
-        out += made + twins
+                # a good answer's truths (the same for every good kind)
+                truth = _truth("alternative", row_refuses, row_refuses, False)
+                twins.setdefault(twin, {**c, "kind": TWIN, "answer": twin, "truth": truth, "words": len(twin.split()),
+                                        "copied": copied(twin, shown), "partner": None})  # fmt: skip
+        out += made + list(twins.values())
     return out
 
 
@@ -138,14 +153,16 @@ def _balanced(
     close_only: bool = False,
     copy_balance: bool = False,
     minimal_pairs: bool = False,
+    weights: dict[str, int] | None = None,
 ) -> list[tuple[dict, str]]:
     """`quota` (candidate, label) pairs for one item: half flag the defect (`defect` is the label a bad
-    answer gets), drawn evenly over the answer kinds that have it; each matched with the nearest
-    candidate of the other label (`_distance`: answer length, and with `copy_balance` the share
-    copied from the reference), without replacement. `minimal_pairs`: an altered answer (a wrong fact,
-    an inserted sentence, a cut) is matched with its `partner`, the good answer it differs from by the
-    defect alone, while that one is free. `close_only`: a pair whose lengths differ by more than a
-    quarter (and 2 words), or whose copied shares by more than 0.2, is left out."""
+    answer gets), drawn in turn over the answer kinds that have it, `weights[kind]` (default 1) at a
+    turn; each matched with the nearest candidate of the other label (`_distance`: answer length, and
+    with `copy_balance` the share copied from the reference), without replacement. `minimal_pairs`: an
+    altered answer (a wrong fact, an inserted sentence, a cut) is matched with its `partner`, the good
+    answer it differs from by the defect alone, while that one is free. `close_only`: a pair whose
+    lengths differ by more than a quarter (and 2 words), or whose copied shares by more than 0.2, is
+    left out."""
     flagged = [c for c in pool if c["truth"][key] == defect]
     other = sorted((c for c in pool if c["truth"][key] != defect), key=lambda c: (c["words"], rng.random()))
     by_kind: dict[str, list[dict]] = {}
@@ -156,9 +173,11 @@ def _balanced(
     picked, kinds = [], sorted(by_kind)
     while len(picked) < quota // 2 and any(by_kind.values()):
         for kind in kinds:
-            if by_kind[kind] and len(picked) < quota // 2:
-                picked.append(by_kind[kind].pop())
+            for _ in range((weights or {}).get(kind, 1)):
+                if by_kind[kind] and len(picked) < quota // 2:
+                    picked.append(by_kind[kind].pop())
     free = list(range(len(other)))
+    taken: set[int] = set()
     where = {(o["row"]["id"], o["answer"]): j for j, o in enumerate(other)}
     out = []
     clean = "yes" if defect == "no" else "no"
@@ -171,12 +190,12 @@ def _balanced(
             return (_distance(c, o, copy_balance), *((0, k) if o["words"] >= c["words"] else (1, -k)))
 
         j = where.get((c["row"]["id"], c["partner"])) if minimal_pairs and c["partner"] else None
-        at = free.index(j) if j in free else min(range(len(free)), key=rank)
+        at = free.index(j) if j is not None and j not in taken else min(range(len(free)), key=rank)
         match = other[free[at]]
         if close_only and (abs(match["words"] - c["words"]) > 2 + c["words"] // 4
                            or (copy_balance and abs(match["copied"] - c["copied"]) > 0.2)):  # fmt: skip
             continue
-        free.pop(at)
+        taken.add(free.pop(at))
         out += [(c, defect), (match, clean)]
     return out
 
@@ -212,6 +231,7 @@ def verifier_rows(domain: Domain, train_rows: list[dict], settings: VerifierData
         "train": [r for i, r in enumerate(rows) if i not in held],
         "validation": [r for i, r in enumerate(rows) if i in held],
     }
+    weights = dict.fromkeys(ALTERING, settings.near_miss_weight)
     out = {}
     for split, split_rows in parts.items():
         maker = ProbeMaker(domain, split_rows, settings.seed)
@@ -226,7 +246,7 @@ def verifier_rows(domain: Domain, train_rows: list[dict], settings: VerifierData
                 defect = "no" if item.good == "yes" else "yes"
                 key = rubric.truth_key(item, with_reference)
                 balanced = _balanced(pool, key, defect, quota, rng, copy_balance=settings.copy_balance,
-                                     minimal_pairs=settings.minimal_pairs)  # fmt: skip
+                                     minimal_pairs=settings.minimal_pairs, weights=weights)  # fmt: skip
                 for c, label in balanced:
                     examples.append(_example(c, label, item, with_reference))
                     answers.setdefault(examples[-1]["group"], (c, with_reference))

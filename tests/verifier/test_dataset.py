@@ -191,3 +191,29 @@ def test_an_altered_answer_is_paired_with_the_good_answer_it_alters(splits, exam
     assert cuts and uncut > 0.6 * len(cuts), (uncut, len(cuts))
     plain = verifier_rows(domain, data["train"], VerifierData(examples=400, minimal_pairs=False))["train"]
     assert not any(e["kind"] == TWIN for e in plain)
+
+
+def test_near_misses_are_drawn_more_often_than_whole_answer_defects(splits, examples):
+    """`near_miss_weight`: among the core rows flagging an unsupported fact, the near misses (a swapped
+    fact, an inserted amount or contact) outnumber the off-topic answers at the default weight, and
+    fall back to about one draw each at weight 1."""
+    from judge._probes import ALTERING
+
+    domain, data = splits
+
+    def near_share(rows: list[dict]) -> float:
+        flagged = [e for e in rows if e["item"] == "unsupported" and e["with_reference"] and not e["extra"]
+                   and e["label"] == "yes"]  # fmt: skip
+        return sum(e["kind"] in ALTERING for e in flagged) / len(flagged)
+
+    even = verifier_rows(domain, data["train"], VerifierData(examples=400, near_miss_weight=1))["train"]
+    assert VerifierData().near_miss_weight > 1
+    assert near_share(examples["train"]) > 0.7 > near_share(even), (near_share(examples["train"]), near_share(even))
+
+
+def test_no_question_about_an_answer_is_asked_twice(examples):
+    """Two inserting kinds of one row can make the same courtesy twin: it is one answer, asked each
+    question once."""
+    for split in ("train", "validation"):
+        asked = Counter((e["group"], e["item"]) for e in examples[split])
+        assert max(asked.values()) == 1, [k for k, v in asked.items() if v > 1][:3]
