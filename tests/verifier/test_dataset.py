@@ -217,3 +217,8 @@ def test_no_question_about_an_answer_is_asked_twice(examples):
     for split in ("train", "validation"):
         asked = Counter((e["group"], e["item"]) for e in examples[split])
         assert max(asked.values()) == 1, [k for k, v in asked.items() if v > 1][:3]
+
+
+def test_a_near_miss_weight_below_one_is_refused():
+    with pytest.raises(ValueError, match="near_miss_weight"):
+        VerifierData(near_miss_weight=0)
